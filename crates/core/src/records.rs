@@ -1,0 +1,167 @@
+//! Domain records: what the store keeps for each system resource. Timestamps are
+//! milliseconds since the epoch (0 = never). Secrets appear only as SHA-256 digests; password
+//! hashes only as [`PasswordHash`]. Converting a record to its wire model lives with the
+//! service that owns it.
+
+use serde_json::{Map, Value};
+
+use crate::password::PasswordHash;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRecord {
+    pub project_id: String,
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    /// SHA-256 hex of the full key string (`standard_…`).
+    pub secret_hash: String,
+    /// 0 = never expires.
+    pub expire: i64,
+    pub accessed_at: i64,
+    pub sdks: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformRecord {
+    pub project_id: String,
+    pub id: String,
+    pub kind: oxwrite_types::models::PlatformKind,
+    pub name: String,
+    pub identifier: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub project_id: String,
+    pub id: String,
+    pub name: String,
+    /// Stored lowercased-as-given; uniqueness is case-insensitive in the store.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub password: Option<PasswordHash>,
+    pub password_update: i64,
+    pub registration: i64,
+    pub status: bool,
+    pub labels: Vec<String>,
+    pub email_verification: bool,
+    pub phone_verification: bool,
+    pub mfa: bool,
+    pub prefs: Map<String, Value>,
+    pub accessed_at: i64,
+    pub impersonator: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SessionRecord {
+    pub project_id: String,
+    pub id: String,
+    pub user_id: String,
+    pub secret_hash: String,
+    pub provider: String,
+    pub provider_uid: String,
+    pub factors: Vec<String>,
+    pub expire: i64,
+    pub ip: String,
+    pub user_agent: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What a token may be exchanged for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// `POST /users/{id}/tokens`: a generic token for `POST /account/sessions/token`.
+    Session,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Session => "session",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "session" => Some(Self::Session),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    pub project_id: String,
+    pub id: String,
+    pub user_id: String,
+    pub kind: TokenKind,
+    pub secret_hash: String,
+    pub expire: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamRecord {
+    pub project_id: String,
+    pub id: String,
+    pub name: String,
+    /// Confirmed members; kept by the store as memberships change.
+    pub total: u64,
+    pub prefs: Map<String, Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MembershipRecord {
+    pub project_id: String,
+    pub id: String,
+    pub team_id: String,
+    pub user_id: String,
+    pub roles: Vec<String>,
+    pub invited: i64,
+    /// 0 until confirmed.
+    pub joined: i64,
+    pub confirm: bool,
+    /// SHA-256 of the invitation secret, for unconfirmed memberships.
+    pub secret_hash: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A membership together with the names the wire model shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MembershipView {
+    pub membership: MembershipRecord,
+    pub user_name: String,
+    pub user_email: String,
+    pub user_phone: String,
+    pub user_mfa: bool,
+    pub team_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogRecord {
+    pub project_id: String,
+    pub user_id: String,
+    pub event: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub mode: String,
+    pub user_type: String,
+    pub time: i64,
+}

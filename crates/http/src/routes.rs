@@ -1,0 +1,168 @@
+//! The route table: every spec operation (from `spec_ops.rs`) and the handlers bound to them
+//! by operation id, with the events each one emits. An operation without a binding answers
+//! `501 general_not_implemented`; a path that is no operation answers
+//! `404 general_route_not_found`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use oxwrite_core::Error;
+
+use crate::handlers::{account, health, project, teams, users};
+use crate::params::Ctx;
+use crate::reply::Reply;
+
+/// One operation of Appwrite's OpenAPI specs.
+#[derive(Debug)]
+pub struct SpecOp {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub operation: &'static str,
+    pub service: &'static str,
+    pub sdk: &'static str,
+    /// Which specs list it: S(erver), C(lient), (console) K.
+    pub platforms: &'static str,
+    /// The request passes the scope check if it holds any of these.
+    pub scopes: &'static [&'static str],
+    pub rate: Option<RateRule>,
+}
+
+/// A fixed-window rate limit (PROTOCOL.md §10).
+#[derive(Debug)]
+pub struct RateRule {
+    pub limit: u32,
+    pub window: u32,
+    /// Key templates; the request is counted under each.
+    pub keys: &'static [&'static str],
+}
+
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Reply, Error>> + Send>>;
+pub type Handler = fn(Ctx) -> HandlerFuture;
+
+/// A handler bound to a spec operation, and the events it emits (PROTOCOL.md §9).
+pub struct Binding {
+    pub operation: &'static str,
+    pub handler: Handler,
+    pub events: &'static [&'static str],
+}
+
+pub fn spec_ops() -> &'static [SpecOp] {
+    crate::spec_ops::SPEC_OPS
+}
+
+macro_rules! bind {
+    ($($op:literal => $h:path $([$($ev:literal),*])?;)*) => {
+        &[$(Binding { operation: $op, handler: $h, events: &[$($($ev),*)?] }),*]
+    };
+}
+
+pub static BINDINGS: &[Binding] = bind! {
+    // Account.
+    "accountGet" => account::get;
+    "accountCreate" => account::create ["users.[userId].create"];
+    "accountUpdateName" => account::update_name ["users.[userId].update.name"];
+    "accountUpdateEmail" => account::update_email ["users.[userId].update.email"];
+    "accountUpdatePhone" => account::update_phone ["users.[userId].update.phone"];
+    "accountUpdatePassword" => account::update_password ["users.[userId].update.password"];
+    "accountGetPrefs" => account::get_prefs;
+    "accountUpdatePrefs" => account::update_prefs ["users.[userId].update.prefs"];
+    "accountUpdateStatus" => account::update_status ["users.[userId].update.status"];
+    "accountCreateEmailPasswordSession" => account::create_email_password_session ["users.[userId].sessions.[sessionId].create"];
+    "accountCreateAnonymousSession" => account::create_anonymous_session ["users.[userId].sessions.[sessionId].create"];
+    "accountCreateSession" => account::create_session ["users.[userId].sessions.[sessionId].create"];
+    "accountListSessions" => account::list_sessions;
+    "accountGetSession" => account::get_session;
+    "accountUpdateSession" => account::update_session ["users.[userId].sessions.[sessionId].update"];
+    "accountDeleteSession" => account::delete_session ["users.[userId].sessions.[sessionId].delete"];
+    "accountDeleteSessions" => account::delete_sessions ["users.[userId].sessions.[sessionId].delete"];
+    "accountCreateJWT" => account::create_jwt;
+    "accountListIdentities" => account::list_identities;
+    "accountDeleteIdentity" => account::delete_identity;
+    "accountListLogs" => account::list_logs;
+    // Users.
+    "usersList" => users::list;
+    "usersCreate" => users::create ["users.[userId].create"];
+    "usersCreateArgon2User" => users::create_argon2 ["users.[userId].create"];
+    "usersCreateBcryptUser" => users::create_bcrypt ["users.[userId].create"];
+    "usersCreateMD5User" => users::create_md5 ["users.[userId].create"];
+    "usersCreatePHPassUser" => users::create_phpass ["users.[userId].create"];
+    "usersCreateScryptUser" => users::create_scrypt ["users.[userId].create"];
+    "usersCreateScryptModifiedUser" => users::create_scrypt_modified ["users.[userId].create"];
+    "usersCreateSHAUser" => users::create_sha ["users.[userId].create"];
+    "usersGet" => users::get;
+    "usersDelete" => users::delete ["users.[userId].delete"];
+    "usersUpdateName" => users::update_name ["users.[userId].update.name"];
+    "usersUpdateEmail" => users::update_email ["users.[userId].update.email"];
+    "usersUpdatePhone" => users::update_phone ["users.[userId].update.phone"];
+    "usersUpdatePassword" => users::update_password ["users.[userId].update.password"];
+    "usersUpdateStatus" => users::update_status ["users.[userId].update.status"];
+    "usersUpdateLabels" => users::update_labels ["users.[userId].update.labels"];
+    "usersUpdateEmailVerification" => users::update_email_verification ["users.[userId].update.verification"];
+    "usersUpdatePhoneVerification" => users::update_phone_verification ["users.[userId].update.verification"];
+    "usersUpdateImpersonator" => users::update_impersonator ["users.[userId].update.impersonator"];
+    "usersGetPrefs" => users::get_prefs;
+    "usersUpdatePrefs" => users::update_prefs ["users.[userId].update.prefs"];
+    "usersListSessions" => users::list_sessions;
+    "usersCreateSession" => users::create_session ["users.[userId].sessions.[sessionId].create"];
+    "usersDeleteSessions" => users::delete_sessions ["users.[userId].sessions.[sessionId].delete"];
+    "usersDeleteSession" => users::delete_session ["users.[userId].sessions.[sessionId].delete"];
+    "usersCreateToken" => users::create_token ["users.[userId].tokens.[tokenId].create"];
+    "usersCreateJWT" => users::create_jwt;
+    "usersListMemberships" => users::list_memberships;
+    "usersListLogs" => users::list_logs;
+    "usersListIdentities" => users::list_identities;
+    // Teams.
+    "teamsList" => teams::list;
+    "teamsCreate" => teams::create ["teams.[teamId].create"];
+    "teamsGet" => teams::get;
+    "teamsUpdateName" => teams::update_name ["teams.[teamId].update"];
+    "teamsDelete" => teams::delete ["teams.[teamId].delete"];
+    "teamsGetPrefs" => teams::get_prefs;
+    "teamsUpdatePrefs" => teams::update_prefs ["teams.[teamId].update.prefs"];
+    "teamsListMemberships" => teams::list_memberships;
+    "teamsCreateMembership" => teams::create_membership ["teams.[teamId].memberships.[membershipId].create"];
+    "teamsGetMembership" => teams::get_membership;
+    "teamsUpdateMembership" => teams::update_membership ["teams.[teamId].memberships.[membershipId].update"];
+    "teamsUpdateMembershipStatus" => teams::update_membership_status ["teams.[teamId].memberships.[membershipId].update.status"];
+    "teamsDeleteMembership" => teams::delete_membership ["teams.[teamId].memberships.[membershipId].delete"];
+    // Project (keys and platforms).
+    "projectListKeys" => project::list_keys;
+    "projectCreateKey" => project::create_key;
+    "projectGetKey" => project::get_key;
+    "projectUpdateKey" => project::update_key;
+    "projectDeleteKey" => project::delete_key;
+    "projectCreateEphemeralKey" => project::create_ephemeral_key;
+    "projectListPlatforms" => project::list_platforms;
+    "projectGetPlatform" => project::get_platform;
+    "projectDeletePlatform" => project::delete_platform;
+    "projectCreateWebPlatform" => project::create_web_platform;
+    "projectUpdateWebPlatform" => project::update_web_platform;
+    "projectCreateApplePlatform" => project::create_apple_platform;
+    "projectUpdateApplePlatform" => project::update_apple_platform;
+    "projectCreateAndroidPlatform" => project::create_android_platform;
+    "projectUpdateAndroidPlatform" => project::update_android_platform;
+    "projectCreateWindowsPlatform" => project::create_windows_platform;
+    "projectUpdateWindowsPlatform" => project::update_windows_platform;
+    "projectCreateLinuxPlatform" => project::create_linux_platform;
+    "projectUpdateLinuxPlatform" => project::update_linux_platform;
+    // Health.
+    "healthGet" => health::get;
+};
+
+pub fn binding(operation: &str) -> Option<&'static Binding> {
+    BINDINGS.iter().find(|b| b.operation == operation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_binding_names_a_spec_operation_once() {
+        let mut seen = std::collections::HashSet::new();
+        for b in BINDINGS {
+            assert!(spec_ops().iter().any(|op| op.operation == b.operation), "{} is not in the spec", b.operation);
+            assert!(seen.insert(b.operation), "{} bound twice", b.operation);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! The SQLite executor: one writer thread owning the only read-write connection, and a few
+//! reader threads with read-only connections. Writes from many requests are grouped into
+//! one `BEGIN IMMEDIATE … COMMIT` (group commit), each inside its own savepoint so one
+//! failing job never undoes another; every caller's answer is sent only after the commit is
+//! durable. Async code never touches a connection: it sends a closure and awaits the reply.
+
+use std::path::Path;
+use std::thread;
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+use oxwrite_core::ports::{StoreError, StoreResult};
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::oneshot;
+
+/// Jobs that may join one group commit. Bounded so one commit never holds the write lock for
+/// long, and so a slow commit delays at most this many callers.
+const MAX_GROUP: usize = 64;
+/// Queue depth in front of the writer and the readers; beyond it callers wait (backpressure).
+const QUEUE: usize = 4096;
+
+type WriteJob = Box<dyn FnOnce(&Connection) -> Box<dyn FnOnce(StoreResult<()>) + Send> + Send>;
+type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+
+#[derive(Clone)]
+pub struct Db {
+    writer: Sender<WriteJob>,
+    readers: Sender<ReadJob>,
+}
+
+fn internal(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(e.to_string())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path`, migrates it and starts the threads.
+    pub fn open(path: &Path, readers: usize) -> StoreResult<Self> {
+        let mut conn = Connection::open(path).map_err(internal)?;
+        configure(&conn, false).map_err(internal)?;
+        crate::schema::migrate(&mut conn)?;
+        let (wtx, wrx) = bounded::<WriteJob>(QUEUE);
+        thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(conn, wrx))
+            .map_err(internal)?;
+        let (rtx, rrx) = bounded::<ReadJob>(QUEUE);
+        for i in 0..readers.max(1) {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(internal)?;
+            configure(&conn, true).map_err(internal)?;
+            let rx = rrx.clone();
+            thread::Builder::new()
+                .name(format!("sqlite-reader-{i}"))
+                .spawn(move || {
+                    while let Ok(job) = rx.recv() {
+                        job(&conn);
+                    }
+                })
+                .map_err(internal)?;
+        }
+        Ok(Self { writer: wtx, readers: rtx })
+    }
+
+    /// Runs `f` on a reader connection.
+    pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: ReadJob = Box::new(move |conn| {
+            let _ = tx.send(f(conn));
+        });
+        self.readers.send(job).map_err(|_| internal("reader pool stopped"))?;
+        rx.await.map_err(|_| internal("reader dropped the job"))?
+    }
+
+    /// Runs `f` inside the writer's transaction; resolves once the commit is durable.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<StoreResult<T>>();
+        let job: WriteJob = Box::new(move |conn| {
+            let result = run_in_savepoint(conn, f);
+            Box::new(move |commit: StoreResult<()>| {
+                let _ = tx.send(commit.and(result));
+            })
+        });
+        self.writer.send(job).map_err(|_| internal("writer stopped"))?;
+        rx.await.map_err(|_| internal("writer dropped the job"))?
+    }
+}
+
+fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;",
+    )?;
+    if !read_only {
+        // WAL lets readers run beside the writer; NORMAL is durable in WAL mode except for
+        // the last transactions on power loss (not on process crash).
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+    }
+    Ok(())
+}
+
+fn run_in_savepoint<T, F>(conn: &Connection, f: F) -> StoreResult<T>
+where
+    F: FnOnce(&Connection) -> StoreResult<T>,
+{
+    conn.execute_batch("SAVEPOINT job").map_err(internal)?;
+    let result = f(conn);
+    let end = if result.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+    conn.execute_batch(end).map_err(internal)?;
+    result
+}
+
+fn writer_loop(conn: Connection, rx: Receiver<WriteJob>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let err = internal(e);
+            for job in jobs {
+                // The job never ran; tell its caller the write failed.
+                drop(job);
+                tracing::error!(error = %err, "could not begin write transaction");
+            }
+            continue;
+        }
+        let replies: Vec<_> = jobs.into_iter().map(|job| job(&conn)).collect();
+        let commit = conn.execute_batch("COMMIT").map_err(internal);
+        if commit.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for reply in replies {
+            reply(commit.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn writes_commit_and_failures_are_isolated() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db"), 2).unwrap();
+        let ok = db.write(|c| c.execute("INSERT INTO projects (id, name, created_at, updated_at) VALUES ('p', 'n', 0, 0)", []).map_err(internal)).await;
+        assert_eq!(ok.unwrap(), 1);
+        let dup = db.write(|c| c.execute("INSERT INTO projects (id, name, created_at, updated_at) VALUES ('p', 'n', 0, 0)", []).map_err(internal)).await;
+        assert!(dup.is_err());
+        let n: i64 = db.read(|c| c.query_row("SELECT count(*) FROM projects", [], |r| r.get(0)).map_err(internal)).await.unwrap();
+        assert_eq!(n, 1);
+    }
+}

@@ -1,0 +1,178 @@
+//! The system schema and its forward-only migrations. `PRAGMA user_version` records how many
+//! migrations ran; each runs in its own transaction, so a crash mid-migration leaves the
+//! database at the previous version.
+
+use oxwrite_core::ports::{StoreError, StoreResult};
+use rusqlite::Connection;
+
+/// Migration `i` brings the schema from version `i` to `i + 1`. Append only.
+const MIGRATIONS: &[&str] = &[
+    // 1: projects, keys, platforms, users, sessions, tokens, teams, memberships, logs.
+    r#"
+    CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE keys (
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE,
+        expire INTEGER NOT NULL,
+        accessed_at INTEGER NOT NULL,
+        sdks TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (project_id, id)
+    ) STRICT;
+
+    CREATE TABLE platforms (
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        identifier TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (project_id, id)
+    ) STRICT;
+
+    CREATE TABLE users (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        email TEXT,
+        phone TEXT,
+        password TEXT,
+        password_update INTEGER NOT NULL,
+        registration INTEGER NOT NULL,
+        status INTEGER NOT NULL,
+        labels TEXT NOT NULL,
+        email_verification INTEGER NOT NULL,
+        phone_verification INTEGER NOT NULL,
+        mfa INTEGER NOT NULL,
+        prefs TEXT NOT NULL,
+        accessed_at INTEGER NOT NULL,
+        impersonator INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        search TEXT NOT NULL,
+        UNIQUE (project_id, id)
+    ) STRICT;
+    CREATE UNIQUE INDEX users_email ON users (project_id, email) WHERE email IS NOT NULL;
+    CREATE UNIQUE INDEX users_phone ON users (project_id, phone) WHERE phone IS NOT NULL;
+
+    CREATE TABLE sessions (
+        project_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        provider_uid TEXT NOT NULL,
+        factors TEXT NOT NULL,
+        expire INTEGER NOT NULL,
+        ip TEXT NOT NULL,
+        user_agent TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (project_id, id),
+        FOREIGN KEY (project_id, user_id) REFERENCES users (project_id, id) ON DELETE CASCADE
+    ) STRICT;
+    CREATE INDEX sessions_user ON sessions (project_id, user_id);
+
+    CREATE TABLE tokens (
+        project_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        expire INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (project_id, id),
+        FOREIGN KEY (project_id, user_id) REFERENCES users (project_id, id) ON DELETE CASCADE
+    ) STRICT;
+    CREATE INDEX tokens_user ON tokens (project_id, user_id);
+
+    CREATE TABLE teams (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        total INTEGER NOT NULL DEFAULT 0,
+        prefs TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, id)
+    ) STRICT;
+
+    CREATE TABLE memberships (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        team_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        invited INTEGER NOT NULL,
+        joined INTEGER NOT NULL,
+        confirm INTEGER NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, id),
+        UNIQUE (project_id, team_id, user_id),
+        FOREIGN KEY (project_id, team_id) REFERENCES teams (project_id, id) ON DELETE CASCADE,
+        FOREIGN KEY (project_id, user_id) REFERENCES users (project_id, id) ON DELETE CASCADE
+    ) STRICT;
+    CREATE INDEX memberships_user ON memberships (project_id, user_id);
+
+    -- A team's `total` counts its confirmed members; triggers keep it true however a
+    -- membership changes (including cascades from user deletion).
+    CREATE TRIGGER memberships_total_insert AFTER INSERT ON memberships WHEN NEW.confirm = 1 BEGIN
+        UPDATE teams SET total = total + 1 WHERE project_id = NEW.project_id AND id = NEW.team_id;
+    END;
+    CREATE TRIGGER memberships_total_delete AFTER DELETE ON memberships WHEN OLD.confirm = 1 BEGIN
+        UPDATE teams SET total = total - 1 WHERE project_id = OLD.project_id AND id = OLD.team_id;
+    END;
+    CREATE TRIGGER memberships_total_confirm AFTER UPDATE OF confirm ON memberships WHEN NEW.confirm <> OLD.confirm BEGIN
+        UPDATE teams SET total = total + (CASE WHEN NEW.confirm = 1 THEN 1 ELSE -1 END)
+        WHERE project_id = NEW.project_id AND id = NEW.team_id;
+    END;
+
+    CREATE TABLE logs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        user_agent TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        user_type TEXT NOT NULL,
+        time INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX logs_user ON logs (project_id, user_id, seq);
+    "#,
+];
+
+pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let err = |e: rusqlite::Error| StoreError::Internal(format!("migration failed: {e}"));
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+    let version = usize::try_from(version).unwrap_or(usize::MAX);
+    if version > MIGRATIONS.len() {
+        return Err(StoreError::Internal(format!(
+            "database schema version {version} is newer than this binary supports ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    Ok(())
+}
