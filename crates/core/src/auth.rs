@@ -156,25 +156,23 @@ async fn resolve_key(app: &App, project: ProjectRecord, key: &str, now: i64) -> 
     match kind {
         "ephemeral" | "dynamic" => {
             let Ok(claims) = jwt::verify::<EphemeralKeyClaims>(app.secret(), rest, now / 1000) else {
-                return Ok(unknown_key(project));
+                return Err(unknown_key());
             };
             if claims.project_id != project.id {
-                return Err(project_id_missing());
+                return Err(unknown_key());
             }
             Ok(Caller::key(project, &claims.scopes))
         }
         _ => {
             let hash = secrets::sha256_hex(key);
             let Some(record) = app.store.find_key_by_secret_hash(&hash).await.map_err(Error::internal)? else {
-                return Ok(unknown_key(project));
+                return Err(unknown_key());
             };
             // The lookup was by digest; compare again in constant time so equality never
-            // depends on a short-circuiting comparison of secret material.
-            if !secrets::ct_eq(&record.secret_hash, &hash) {
-                return Ok(unknown_key(project));
-            }
-            if record.project_id != project.id {
-                return Err(project_id_missing());
+            // depends on a short-circuiting comparison of secret material. A key of another
+            // project is as unknown here as a made-up one.
+            if !secrets::ct_eq(&record.secret_hash, &hash) || record.project_id != project.id {
+                return Err(unknown_key());
             }
             if record.expire > 0 && record.expire < now {
                 return Err(ErrorType::ProjectKeyExpired.into());
@@ -188,12 +186,14 @@ async fn resolve_key(app: &App, project: ProjectRecord, key: &str, now: i64) -> 
     }
 }
 
-/// An unknown key makes the request a guest (PROTOCOL.md §3), so it fails on scopes.
-fn unknown_key(project: ProjectRecord) -> Caller {
-    Caller::guest(project)
+/// appwrite-compat: Appwrite decodes an unknown key (or another project's) as a guest key and
+/// then refuses the request in its API hook with `401 user_unauthorized`.
+fn unknown_key() -> Error {
+    Error::new(ErrorType::UserUnauthorized)
 }
 
-fn project_id_missing() -> Error {
+/// A key sent without a project: Appwrite cannot tell which project it belongs to.
+pub fn project_id_missing() -> Error {
     Error::msg(
         ErrorType::ProjectIdMissing,
         "When using project API key, make sure to pass x-appwrite-project header with your project ID.",

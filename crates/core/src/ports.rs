@@ -168,4 +168,6 @@ pub trait RateLimiter: Send + Sync + 'static {
     /// Counts one hit on `key` in the window of `window_secs` starting at `window_start` and
     /// returns the count including this hit.
     async fn hit(&self, key: &str, window_start: i64, window_secs: i64) -> u64;
+    /// Forgets `key`'s count (Appwrite's `abuse-reset` after a successful login).
+    async fn reset(&self, key: &str);
 }

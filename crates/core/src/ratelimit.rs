@@ -47,6 +47,12 @@ impl RateLimiter for MemoryRateLimiter {
         entry.2 += 1;
         entry.2
     }
+
+    async fn reset(&self, key: &str) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.counters.remove(key);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ fn req_origin(req: &Request) -> Option<String> {
 /// Adds the headers every response carries. `origin` is echoed for CORS when given.
 fn finish(origin: &Option<String>, mut res: Response) -> Response {
     let h = res.headers_mut();
-    h.insert(header::SERVER, HeaderValue::from_static("Oxwrite"));
+    h.insert(header::SERVER, HeaderValue::from_static("Appwrite"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(HeaderName::from_static("x-debug-fallback"), HeaderValue::from_static("false"));
     if !h.contains_key(header::CONTENT_TYPE) {
@@ -125,10 +125,13 @@ async fn dispatch(server: Arc<Server>, op: &'static SpecOp, bound: Option<&'stat
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let mut allowed_origin = None;
-    let res = match run(&server, op, bound, req, &mut allowed_origin).await {
+    let mut extra = HeaderMap::new();
+    let mut res = match run(&server, op, bound, req, &mut allowed_origin, &mut extra).await {
         Ok(reply) => reply.into_response(),
         Err(e) => error_response(&e),
     };
+    // Rate-limit headers go on failures too: they tell a client how long to back off.
+    res.headers_mut().extend(extra);
     let res = finish(&allowed_origin, res);
     // One line per request; never the query string or headers, which may carry secrets.
     tracing::info!(
@@ -148,6 +151,7 @@ async fn run(
     bound: Option<&'static Binding>,
     req: Request,
     allowed_origin: &mut Option<String>,
+    extra: &mut HeaderMap,
 ) -> Result<Reply, Error> {
     let (parts, body) = req.into_parts();
     let h = &parts.headers;
@@ -161,6 +165,9 @@ async fn run(
     let origin_host = origin.as_deref().and_then(cors::origin_host);
 
     let app = &server.app;
+    if project_id.is_none() && key.is_some() {
+        return Err(auth::project_id_missing());
+    }
     let project = auth::project(app, project_id.as_deref()).await?;
 
     // Origin check: browsers (requests with an Origin) without a key must come from an
@@ -199,10 +206,10 @@ async fn run(
     let path_params = path_params(op.path, parts.uri.path());
     let params = Params::build(parts.uri.query(), body, path_params)?;
 
-    let mut rate_headers = HeaderMap::new();
+    let mut reset_keys = Vec::new();
     if let Some(rule) = &op.rate {
         if !caller.is_key() && app.config.rate_limits {
-            rate_headers = rate_limit(app, rule, op, &caller, &params, &ip, parts.method.as_str(), &host).await?;
+            reset_keys = rate_limit(app, rule, op, &caller, &params, &ip, parts.method.as_str(), &host, extra).await?;
         }
     }
 
@@ -226,8 +233,14 @@ async fn run(
             origin_host,
         },
     };
-    let mut reply = (bound.handler)(ctx).await?;
-    reply.headers.extend(rate_headers);
+    let reply = (bound.handler)(ctx).await?;
+    // appwrite-compat: a successful email login resets its counter (Appwrite's
+    // `abuse-reset [201]`), so a user who signs in often is never locked out.
+    if op.operation == "accountCreateEmailPasswordSession" && reply.status == StatusCode::CREATED {
+        for key in reset_keys {
+            app.limiter.reset(&key).await;
+        }
+    }
     Ok(reply)
 }
 
@@ -337,7 +350,7 @@ fn path_params(template: &str, path: &str) -> Vec<(String, String)> {
 }
 
 /// Counts the request under each of the route's key templates and refuses it past the
-/// limit. Returns the `X-RateLimit-*` headers of the tightest key.
+/// limit. Sets the `X-RateLimit-*` headers of the tightest key and returns the keys counted.
 #[allow(clippy::too_many_arguments)]
 async fn rate_limit(
     app: &App,
@@ -348,19 +361,21 @@ async fn rate_limit(
     ip: &str,
     method: &str,
     host: &str,
-) -> Result<HeaderMap, Error> {
+    headers: &mut HeaderMap,
+) -> Result<Vec<String>, Error> {
     let now = jiff::Timestamp::now().as_second();
     let window = i64::from(rule.window.max(1));
     let start = now - now % window;
     let mut worst: Option<u64> = None;
+    let mut keys = Vec::with_capacity(rule.keys.len());
     for template in rule.keys {
-        let key = expand_key(template, op, caller, params, ip, method, host);
-        let count = app.limiter.hit(&format!("{}|{}|{key}", caller.project.id, op.operation), start, window).await;
+        let key = format!("{}|{}|{}", caller.project.id, op.operation, expand_key(template, op, caller, params, ip, method, host));
+        let count = app.limiter.hit(&key, start, window).await;
         worst = Some(worst.map_or(count, |w| w.max(count)));
+        keys.push(key);
     }
     let count = worst.unwrap_or(0);
     let limit = u64::from(rule.limit);
-    let mut headers = HeaderMap::new();
     let mut set = |name: &'static str, v: String| {
         if let Ok(v) = HeaderValue::from_str(&v) {
             headers.insert(HeaderName::from_static(name), v);
@@ -372,7 +387,7 @@ async fn rate_limit(
     if count > limit {
         return Err(Error::new(ErrorType::GeneralRateLimitExceeded));
     }
-    Ok(headers)
+    Ok(keys)
 }
 
 fn expand_key(template: &str, op: &SpecOp, caller: &Caller, params: &Params, ip: &str, method: &str, host: &str) -> String {

@@ -13,6 +13,7 @@ use crate::APPWRITE_VERSION;
 use crate::params::ClientInfo;
 
 pub const JSON: &str = "application/json; charset=UTF-8";
+pub const TEXT: &str = "text/plain; charset=UTF-8";
 
 pub struct Reply {
     pub status: StatusCode,
@@ -35,16 +36,17 @@ impl Reply {
         Self::json(StatusCode::CREATED, value)
     }
 
-    /// `204` with an empty body — still with a Content-Type, which the Python SDK reads.
+    /// `204` with an empty body — still with a Content-Type, which the Python SDK reads, but
+    /// not JSON: node-appwrite would try to parse the empty body.
     pub fn no_content() -> Result<Self, Error> {
-        Ok(Self { status: StatusCode::NO_CONTENT, body: Vec::new(), content_type: JSON, headers: HeaderMap::new() })
+        Ok(Self { status: StatusCode::NO_CONTENT, body: Vec::new(), content_type: TEXT, headers: HeaderMap::new() })
     }
 
     pub fn text(body: &str) -> Self {
         Self {
             status: StatusCode::OK,
             body: body.as_bytes().to_vec(),
-            content_type: "text/plain; charset=UTF-8",
+            content_type: TEXT,
             headers: HeaderMap::new(),
         }
     }
@@ -141,7 +143,10 @@ pub fn with_session_cookies(mut reply: Reply, project: &str, issued: &Issued, cl
             reply.headers.append(header::SET_COOKIE, v);
         }
     }
-    if client.origin_host.as_deref().is_some_and(|o| site(o) != site(&client.host)) {
+    // appwrite-compat: Appwrite sends the fallback unless the browser's origin is on the API's
+    // own site (its "domain verification"); requests without an Origin get it too.
+    let same_site = client.origin_host.as_deref().is_some_and(|o| site(o) == site(&client.host));
+    if !same_site {
         let fallback = serde_json::json!({ name: issued.blob }).to_string();
         reply = reply.header(HeaderName::from_static("x-fallback-cookies"), &fallback);
     }

@@ -1,1 +1,59 @@
-//! placeholder
+//! Test support: starts a real Oxwrite server (SQLite store, full router) on 127.0.0.1:0 in
+//! a temporary data folder, with a project and an all-scopes key ready. Dev-only.
+
+use std::sync::Arc;
+
+use oxwrite_core::ratelimit::MemoryRateLimiter;
+use oxwrite_core::services::{project, projects};
+use oxwrite_core::{App, Config, ServerSecret};
+use oxwrite_http::{Server, ServerConfig};
+use oxwrite_store_sqlite::SqliteStore;
+
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>/v1`
+    pub endpoint: String,
+    pub project: String,
+    /// A key with every project scope.
+    pub key: String,
+    pub app: Arc<App>,
+    _dir: tempfile::TempDir,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    pub async fn start() -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let store = SqliteStore::open(dir.path()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let secret = ServerSecret::new(oxwrite_core::secrets::random_hex(32).into_bytes());
+        let app = Arc::new(App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), secret, Config::default()));
+        projects::create(&app, "test", "Test").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let scopes = oxwrite_types_scopes();
+        let key = project::create_key_in(&app, "test", project::KeyInput { id: "unique()".into(), name: "all".into(), scopes, expire: None })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .secret;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = Arc::new(Server { app: app.clone(), config: ServerConfig::default() });
+        let svc = oxwrite_http::router(server).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, svc).await;
+        });
+        Ok(Self { endpoint: format!("http://{addr}/v1"), project: "test".into(), key, app, _dir: dir, _task: task })
+    }
+
+    /// A key of this project with exactly `scopes`.
+    pub async fn key_with(&self, scopes: &[&str]) -> anyhow::Result<String> {
+        let input = project::KeyInput {
+            id: "unique()".into(),
+            name: "scoped".into(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            expire: None,
+        };
+        Ok(project::create_key_in(&self.app, &self.project, input).await.map_err(|e| anyhow::anyhow!("{e}"))?.secret)
+    }
+}
+
+fn oxwrite_types_scopes() -> Vec<String> {
+    oxwrite_types::scope::PROJECT_KEY_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+}

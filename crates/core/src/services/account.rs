@@ -135,6 +135,7 @@ pub async fn create_email_password_session(
 ) -> Result<Issued> {
     no_session(caller)?;
     let email = validate::email("email", &email)?;
+    validate::password("password", &pass)?;
     let found = app.store.find_user_by_email(&caller.project.id, &email).await.map_err(Error::internal)?;
     let Some(mut user) = found else {
         // Hash anyway so a missing account costs the same time as a wrong password.
