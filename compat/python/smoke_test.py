@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Smoke test of the official Appwrite Python SDK against Oxwrite.
+
+Starts its own `oxwrite serve` (port 0, temp data folder), creates a project
+and an API key with the CLI, then runs the SSR flow with the SDK:
+create a user with the key, log in with the key client, read session.secret,
+act as the user with a fresh client (set_session), list users, log out.
+
+Run:  python3 compat/python/smoke_test.py   (binary: $OXWRITE_BIN or
+      <repo>/target/debug/oxwrite). Prints "N passed, M failed" and exits
+      non-zero on failure.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+import uuid
+
+from appwrite.client import Client
+from appwrite.exception import AppwriteException
+from appwrite.id import ID
+from appwrite.query import Query
+from appwrite.services.account import Account
+from appwrite.services.users import Users
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+BIN = os.path.abspath(os.environ.get("OXWRITE_BIN") or os.path.join(REPO, "target", "debug", "oxwrite"))
+LISTEN_RE = re.compile(r"listening on (http://\S+)")
+PASSWORD = "Python-Pass-1234"
+PROJECT_ID = "python-smoke"
+
+
+class Server:
+    def __init__(self):
+        self.data = tempfile.mkdtemp(prefix="oxwrite-py-")
+        self.env = dict(os.environ, OXWRITE_DATA=self.data, OXWRITE_LISTEN="127.0.0.1:0")
+        self.proc = subprocess.Popen(
+            [BIN, "serve"], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, text=True, bufsize=1,
+        )
+        self.log = []
+        threading.Thread(target=self._drain, args=(self.proc.stderr,), daemon=True).start()
+        self.endpoint = None
+        found = threading.Event()
+
+        def read_stdout():
+            for line in self.proc.stdout:
+                self.log.append(line)
+                if self.endpoint is None:
+                    m = LISTEN_RE.search(line)
+                    if m:
+                        self.endpoint = m.group(1).rstrip("/")
+                        found.set()
+            found.set()  # EOF: the server exited
+
+        threading.Thread(target=read_stdout, daemon=True).start()
+        timeout = float(os.environ.get("OXWRITE_START_TIMEOUT_MS", "60000")) / 1000
+        found.wait(timeout)
+        if self.endpoint is None:
+            self.stop()
+            raise RuntimeError("oxwrite did not print 'listening on' (exit=%s)\n%s" % (self.proc.returncode, "".join(self.log)))
+
+    def _drain(self, stream):
+        for line in stream:
+            self.log.append(line)
+
+    def cli(self, *args):
+        out = subprocess.run([BIN, *args], env=dict(os.environ, OXWRITE_DATA=self.data),
+                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        if out.returncode != 0:
+            raise RuntimeError("oxwrite %s failed (%d)\n%s\n%s" % (" ".join(args), out.returncode, out.stdout, out.stderr))
+        return out.stdout
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if os.environ.get("OXWRITE_KEEP_DATA") != "1":
+            shutil.rmtree(self.data, ignore_errors=True)
+
+
+results = {"passed": 0, "failed": 0}
+
+
+def check(name, fn):
+    try:
+        fn()
+        results["passed"] += 1
+        print("ok   - %s" % name)
+    except Exception:  # noqa: BLE001 - report every failure and go on
+        results["failed"] += 1
+        print("FAIL - %s" % name)
+        traceback.print_exc(file=sys.stdout)
+
+
+def expect_error(fn, code, type_):
+    try:
+        fn()
+    except AppwriteException as e:
+        assert e.code == code, "code %r != %r (%s: %s)" % (e.code, code, e.type, e.message)
+        assert e.type == type_, "type %r != %r (%s)" % (e.type, type_, e.message)
+        return e
+    raise AssertionError("expected AppwriteException %d %s" % (code, type_))
+
+
+def main():
+    if not os.path.exists(BIN):
+        print("oxwrite binary not found at %s (cargo build -p oxwrite, or set OXWRITE_BIN)" % BIN)
+        print("0 passed, 1 failed")
+        return 1
+
+    server = Server()
+    try:
+        server.cli("project", "create", "--id", PROJECT_ID, "--name", "Python smoke")
+        key_out = server.cli("key", "create", "--project", PROJECT_ID, "--name", "python-admin", "--scopes", "all")
+        key = [line.strip() for line in key_out.splitlines() if line.strip()][-1]
+        assert key.startswith("standard_"), key_out
+
+        def client():
+            return Client().set_endpoint(server.endpoint).set_project(PROJECT_ID)
+
+        admin = client().set_key(key)
+        email = "py-%s@example.com" % uuid.uuid4().hex[:12]
+        state = {}
+
+        def create_user():
+            user = Users(admin).create(user_id=ID.unique(), email=email, password=PASSWORD, name="Py User")
+            assert user.id and user.email == email and user.name == "Py User", user
+            state["user_id"] = user.id
+
+        def ssr_login():
+            session = Account(admin).create_email_password_session(email=email, password=PASSWORD)
+            assert session.userid == state["user_id"], session
+            assert session.secret, "key client must see session.secret"
+            assert session.current is True
+            state["secret"] = session.secret
+
+        def act_as_user():
+            me = Account(client().set_session(state["secret"])).get()
+            assert me.id == state["user_id"] and me.email == email, me
+
+        def list_users():
+            found = Users(admin).list(queries=[Query.equal("email", [email])])
+            assert found.total == 1, found
+            assert found.users[0].id == state["user_id"]
+            everyone = Users(admin).list()
+            assert everyone.total >= 1
+
+        def guest_is_refused():
+            expect_error(lambda: Account(client()).get(), 401, "general_unauthorized_scope")
+
+        def logout():
+            Account(client().set_session(state["secret"])).delete_session(session_id="current")
+            expect_error(lambda: Account(client().set_session(state["secret"])).get(), 401, "general_unauthorized_scope")
+
+        def wrong_password():
+            expect_error(lambda: Account(admin).create_email_password_session(email=email, password="Wrong-Pass-1"),
+                         401, "user_invalid_credentials")
+
+        check("users.create with a key", create_user)
+        check("account.create_email_password_session with the key returns secret", ssr_login)
+        check("set_session(secret) -> account.get acts as the user", act_as_user)
+        check("users.list (with Query.equal)", list_users)
+        check("guest account.get -> 401 general_unauthorized_scope", guest_is_refused)
+        check("delete_session('current') logs out (204 handled)", logout)
+        check("wrong password -> 401 user_invalid_credentials", wrong_password)
+    finally:
+        server.stop()
+        if results["failed"]:
+            print("--- oxwrite log (last 60 lines) ---")
+            print("".join(server.log[-60:]), end="")
+            print("--- end of oxwrite log ---")
+
+    print("%d passed, %d failed" % (results["passed"], results["failed"]))
+    return 0 if results["failed"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
