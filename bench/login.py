@@ -24,7 +24,9 @@ def run(cmd, env=None):
 
 
 def main():
-    run(["cargo", "build", "--release", "-p", "oxwrite", "-p", "oxwrite-core", "--example", "argon2_rate"])
+    # Two builds: selecting an example alone would skip the binary.
+    run(["cargo", "build", "--release", "-p", "oxwrite"])
+    run(["cargo", "build", "--release", "-p", "oxwrite-core", "--example", "argon2_rate"])
     bare = run(["cargo", "run", "--release", "-q", "-p", "oxwrite-core", "--example", "argon2_rate", "--", str(int(SECONDS))])
     bare_rate = float(re.search(r"= ([0-9.]+)/s", bare).group(1))
 
