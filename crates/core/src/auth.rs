@@ -142,11 +142,10 @@ pub async fn resolve(app: &App, project: ProjectRecord, creds: &Credentials) -> 
         if !user.status {
             return Err(ErrorType::UserBlocked.into());
         }
-        if user.impersonator {
-            if let Some(target) = &creds.impersonate {
+        if user.impersonator
+            && let Some(target) = &creds.impersonate {
                 caller = impersonate(app, caller, target, now).await?;
             }
-        }
     }
     Ok(caller)
 }

@@ -31,11 +31,10 @@ impl RateLimiter for MemoryRateLimiter {
         let Ok(mut inner) = self.inner.lock() else {
             return 0;
         };
-        let now = window_start;
-        if now - inner.last_sweep >= 60 || inner.counters.len() >= MAX_KEYS {
-            let current = now;
-            inner.counters.retain(|_, (start, len, _)| *start + *len > current);
-            inner.last_sweep = now;
+        // Window starts stand in for "now": they only move forward.
+        if window_start - inner.last_sweep >= 60 || inner.counters.len() >= MAX_KEYS {
+            inner.counters.retain(|_, (start, len, _)| *start + *len > window_start);
+            inner.last_sweep = window_start;
         }
         if inner.counters.len() >= MAX_KEYS && !inner.counters.contains_key(key) {
             return 0;

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::params::{ClientInfo, Ctx, Params};
 use crate::reply::{Reply, error_response};
-use crate::routes::{Binding, RateRule, SpecOp, binding, spec_ops};
+use crate::routes::{Binding, RateRule, SpecOp, binding, rate_reset_on, spec_ops};
 use crate::{APPWRITE_VERSION, cors};
 
 /// Largest JSON request body (uploads, which are multipart, get their own limit later).
@@ -59,17 +59,15 @@ pub fn router(server: Arc<Server>) -> Router {
     }
     let mut router = Router::new();
     for (path, mr) in by_path {
-        let s = server.clone();
-        router = router.route(&format!("/v1{path}"), mr.options(move |req: Request| preflight(s.clone(), req)));
+        router = router.route(&format!("/v1{path}"), mr.options(preflight));
     }
-    let s = server.clone();
     router
         .route("/v1/ping", on(MethodFilter::GET, |req: Request| async move { finish(&req_origin(&req), Reply::text("Pong!").into_response()) }))
         .route("/v1/health/version", on(MethodFilter::GET, |req: Request| async move {
             let body = serde_json::json!({ "version": APPWRITE_VERSION });
             finish(&req_origin(&req), Reply::ok(&body).map(Reply::into_response).unwrap_or_else(|e| error_response(&e)))
         }))
-        .fallback(move |req: Request| not_found(s.clone(), req))
+        .fallback(not_found)
 }
 
 fn method_filter(m: &str) -> Option<MethodFilter> {
@@ -101,7 +99,7 @@ fn finish(origin: &Option<String>, mut res: Response) -> Response {
     res
 }
 
-async fn preflight(_server: Arc<Server>, req: Request) -> Response {
+async fn preflight(req: Request) -> Response {
     // The project (and so its platforms) is unknown on a preflight: browsers do not send
     // header values. The real request is checked by the origin check.
     let mut res = Response::new(Body::empty());
@@ -109,9 +107,9 @@ async fn preflight(_server: Arc<Server>, req: Request) -> Response {
     finish(&req_origin(&req), res)
 }
 
-async fn not_found(_server: Arc<Server>, req: Request) -> Response {
+async fn not_found(req: Request) -> Response {
     if req.method() == Method::OPTIONS {
-        return preflight(_server, req).await;
+        return preflight(req).await;
     }
     finish(&req_origin(&req), error_response(&Error::new(ErrorType::GeneralRouteNotFound)))
 }
@@ -207,11 +205,10 @@ async fn run(
     let params = Params::build(parts.uri.query(), body, path_params)?;
 
     let mut reset_keys = Vec::new();
-    if let Some(rule) = &op.rate {
-        if !caller.is_key() && app.config.rate_limits {
+    if let Some(rule) = &op.rate
+        && !caller.is_key() && app.config.rate_limits {
             reset_keys = rate_limit(app, rule, op, &caller, &params, &ip, parts.method.as_str(), &host, extra).await?;
         }
-    }
 
     let user_agent = if caller.is_key() {
         header_str(h, "x-forwarded-user-agent").or(header_str(h, "user-agent"))
@@ -234,9 +231,7 @@ async fn run(
         },
     };
     let reply = (bound.handler)(ctx).await?;
-    // appwrite-compat: a successful email login resets its counter (Appwrite's
-    // `abuse-reset [201]`), so a user who signs in often is never locked out.
-    if op.operation == "accountCreateEmailPasswordSession" && reply.status == StatusCode::CREATED {
+    if rate_reset_on(op.operation) == Some(reply.status) {
         for key in reset_keys {
             app.limiter.reset(&key).await;
         }
@@ -310,11 +305,10 @@ fn check_scopes(op: &SpecOp, caller: &Caller) -> Result<(), Error> {
 fn forwarded_ip(h: &HeaderMap, ext: &axum::http::Extensions) -> String {
     // X-Forwarded-For is trusted only as far as the deployment's proxy sets it; without one
     // the socket address is used.
-    if let Some(xff) = header_str(h, "x-forwarded-for") {
-        if let Some(first) = xff.split(',').next().map(str::trim).filter(|s| s.parse::<std::net::IpAddr>().is_ok()) {
+    if let Some(xff) = header_str(h, "x-forwarded-for")
+        && let Some(first) = xff.split(',').next().map(str::trim).filter(|s| s.parse::<std::net::IpAddr>().is_ok()) {
             return first.to_owned();
         }
-    }
     ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default()
 }
 

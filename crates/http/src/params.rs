@@ -185,11 +185,10 @@ fn insert_query_pair(map: &mut Map<String, Value>, key: &str, value: String) -> 
             Err(_) => arr.push(Value::String(value)),
         }
         // Holes left by sparse indexes are dropped so arrays stay dense.
-        if let Value::Array(arr) = slot {
-            if arr.iter().any(Value::is_null) && inner.is_empty() {
+        if let Value::Array(arr) = slot
+            && arr.iter().any(Value::is_null) && inner.is_empty() {
                 arr.retain(|v| !v.is_null());
             }
-        }
     } else {
         let slot = map.entry(name.to_owned()).or_insert_with(|| Value::Object(Map::new()));
         let Value::Object(obj) = slot else {

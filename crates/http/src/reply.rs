@@ -133,16 +133,20 @@ fn http_date(ms: i64) -> String {
     ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
+/// Sets `a_session_<project>` (SameSite=None) and its `_legacy` twin (no SameSite) to `value`.
+fn set_session_cookies(reply: &mut Reply, name: &str, value: &str, expires: &str, client: &ClientInfo) {
+    for (n, same_site_none) in [(name.to_owned(), true), (format!("{name}_legacy"), false)] {
+        if let Ok(v) = HeaderValue::from_str(&cookie(&n, value, expires, client, same_site_none)) {
+            reply.headers.append(header::SET_COOKIE, v);
+        }
+    }
+}
+
 /// Sets both session cookies (PROTOCOL.md §2) and, for cross-site browsers, the
 /// `X-Fallback-Cookies` header the web SDK stores instead.
 pub fn with_session_cookies(mut reply: Reply, project: &str, issued: &Issued, client: &ClientInfo) -> Reply {
     let name = format!("a_session_{project}");
-    let expires = http_date(issued.expire);
-    for (n, none) in [(name.clone(), true), (format!("{name}_legacy"), false)] {
-        if let Ok(v) = HeaderValue::from_str(&cookie(&n, &issued.blob, &expires, client, none)) {
-            reply.headers.append(header::SET_COOKIE, v);
-        }
-    }
+    set_session_cookies(&mut reply, &name, &issued.blob, &http_date(issued.expire), client);
     // appwrite-compat: Appwrite sends the fallback unless the browser's origin is on the API's
     // own site (its "domain verification"); requests without an Origin get it too.
     let same_site = client.origin_host.as_deref().is_some_and(|o| site(o) == site(&client.host));
@@ -155,13 +159,7 @@ pub fn with_session_cookies(mut reply: Reply, project: &str, issued: &Issued, cl
 
 /// Expires both session cookies and empties the fallback (logout).
 pub fn clear_session_cookies(mut reply: Reply, project: &str, client: &ClientInfo) -> Reply {
-    let name = format!("a_session_{project}");
-    let expires = http_date(0);
-    for (n, none) in [(name.clone(), true), (format!("{name}_legacy"), false)] {
-        if let Ok(v) = HeaderValue::from_str(&cookie(&n, "", &expires, client, none)) {
-            reply.headers.append(header::SET_COOKIE, v);
-        }
-    }
+    set_session_cookies(&mut reply, &format!("a_session_{project}"), "", &http_date(0), client);
     reply.header(HeaderName::from_static("x-fallback-cookies"), "[]")
 }
 

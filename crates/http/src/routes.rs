@@ -149,6 +149,16 @@ pub static BINDINGS: &[Binding] = bind! {
     "healthGet" => health::get;
 };
 
+/// appwrite-compat: Appwrite's `abuse-reset` label (not in the spec): a response with this
+/// status forgets the request's rate-limit counts, so a user who signs in often is never
+/// locked out by their own successful logins.
+pub fn rate_reset_on(operation: &str) -> Option<http::StatusCode> {
+    match operation {
+        "accountCreateEmailPasswordSession" => Some(http::StatusCode::CREATED),
+        _ => None,
+    }
+}
+
 pub fn binding(operation: &str) -> Option<&'static Binding> {
     BINDINGS.iter().find(|b| b.operation == operation)
 }

@@ -136,7 +136,7 @@ async fn run(cli: Cli) -> Result<()> {
             match cmd {
                 KeyCmd::Create { project: pid, name, scopes, expire, id } => {
                     let scopes: Vec<String> = if scopes.trim() == "all" {
-                        oxwrite_types::scope::PROJECT_KEY_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+                        oxwrite_types::scope::all_project_key_scopes()
                     } else {
                         scopes.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
                     };
@@ -198,7 +198,7 @@ fn load_secret(dir: &Path) -> Result<ServerSecret> {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.len() < 32 {
+    if !s.len().is_multiple_of(2) || s.len() < 32 {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()

@@ -1,4 +1,6 @@
 //! The integration test binary: real HTTP against a real server on port 0.
+// A failing setup step should fail the test loudly; the no-expect rule is for library code.
+#![allow(clippy::expect_used)]
 
 use oxwrite_testkit::TestServer;
 use reqwest::{Client, StatusCode};

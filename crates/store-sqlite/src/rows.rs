@@ -17,8 +17,8 @@ pub fn internal(e: impl std::fmt::Display) -> StoreError {
 
 /// Maps a unique-constraint failure to `Conflict(<which>)`; anything else is internal.
 pub fn write_error(e: rusqlite::Error) -> StoreError {
-    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
-        if f.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("UNIQUE") {
+    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e
+        && f.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("UNIQUE") {
             let which = if msg.contains(".email") {
                 "email"
             } else if msg.contains(".phone") {
@@ -32,7 +32,6 @@ pub fn write_error(e: rusqlite::Error) -> StoreError {
             };
             return StoreError::Conflict(which);
         }
-    }
     internal(e)
 }
 
@@ -189,8 +188,9 @@ pub fn membership(r: &Row) -> rusqlite::Result<MembershipRecord> {
     })
 }
 
-/// Membership columns followed by the joined user and team names.
-pub const MEMBERSHIP_VIEW_SELECT: &str = "SELECT m.project_id, m.id, m.team_id, m.user_id, m.roles, m.invited, m.joined, m.confirm, m.secret_hash, m.created_at, m.updated_at, u.name, u.email, u.phone, u.mfa, t.name FROM memberships m JOIN users u ON u.project_id = m.project_id AND u.id = m.user_id JOIN teams t ON t.project_id = m.project_id AND t.id = m.team_id";
+/// Membership columns followed by the joined user and team names (see [`membership_view`]).
+pub const MEMBERSHIP_VIEW_COLS: &str = "m.project_id, m.id, m.team_id, m.user_id, m.roles, m.invited, m.joined, m.confirm, m.secret_hash, m.created_at, m.updated_at, u.name, u.email, u.phone, u.mfa, t.name";
+pub const MEMBERSHIP_VIEW_FROM: &str = "memberships m JOIN users u ON u.project_id = m.project_id AND u.id = m.user_id JOIN teams t ON t.project_id = m.project_id AND t.id = m.team_id";
 
 pub fn membership_view(r: &Row) -> rusqlite::Result<MembershipView> {
     let email: Option<String> = r.get(12)?;

@@ -325,8 +325,7 @@ impl Store for SqliteStore {
         let p = project.to_owned();
         self.db
             .read(move |c| {
-                let from = "users".to_owned();
-                listing::run(c, &USERS_LISTING, rows::USER_COLS, &from, "users.project_id = ?", vec![p.into()], &params, rows::user)
+                listing::run(c, &USERS_LISTING, rows::USER_COLS, "users", "users.project_id = ?", vec![p.into()], &params, rows::user)
             })
             .await
     }
@@ -542,7 +541,11 @@ impl Store for SqliteStore {
 
     async fn get_membership(&self, project: &str, team: &str, id: &str) -> StoreResult<Option<MembershipView>> {
         let (p, t, i) = (project.to_owned(), team.to_owned(), id.to_owned());
-        let sql = format!("{} WHERE m.project_id = ?1 AND m.team_id = ?2 AND m.id = ?3", rows::MEMBERSHIP_VIEW_SELECT);
+        let sql = format!(
+            "SELECT {} FROM {} WHERE m.project_id = ?1 AND m.team_id = ?2 AND m.id = ?3",
+            rows::MEMBERSHIP_VIEW_COLS,
+            rows::MEMBERSHIP_VIEW_FROM
+        );
         self.db.read(move |c| one(c, &sql, params![p, t, i], rows::membership_view)).await
     }
 
@@ -567,8 +570,7 @@ impl Store for SqliteStore {
                     scope.push_str(" AND m.user_id = ?");
                     args.push(u.into());
                 }
-                let cols = "m.project_id, m.id, m.team_id, m.user_id, m.roles, m.invited, m.joined, m.confirm, m.secret_hash, m.created_at, m.updated_at, u.name, u.email, u.phone, u.mfa, t.name";
-                let from = "memberships m JOIN users u ON u.project_id = m.project_id AND u.id = m.user_id JOIN teams t ON t.project_id = m.project_id AND t.id = m.team_id";
+                let (cols, from) = (rows::MEMBERSHIP_VIEW_COLS, rows::MEMBERSHIP_VIEW_FROM);
                 listing::run(c, &MEMBERSHIPS_LISTING, cols, from, &scope, args, &params, rows::membership_view)
             })
             .await

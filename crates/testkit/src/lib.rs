@@ -27,7 +27,7 @@ impl TestServer {
         let secret = ServerSecret::new(oxwrite_core::secrets::random_hex(32).into_bytes());
         let app = Arc::new(App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), secret, Config::default()));
         projects::create(&app, "test", "Test").await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        let scopes = oxwrite_types_scopes();
+        let scopes = oxwrite_types::scope::all_project_key_scopes();
         let key = project::create_key_in(&app, "test", project::KeyInput { id: "unique()".into(), name: "all".into(), scopes, expire: None })
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -52,8 +52,4 @@ impl TestServer {
         };
         Ok(project::create_key_in(&self.app, &self.project, input).await.map_err(|e| anyhow::anyhow!("{e}"))?.secret)
     }
-}
-
-fn oxwrite_types_scopes() -> Vec<String> {
-    oxwrite_types::scope::PROJECT_KEY_SCOPES.iter().map(|s| (*s).to_owned()).collect()
 }

@@ -42,6 +42,11 @@ pub const USERS: &[&str] = &[
 /// Scopes every key holds on top of its own.
 pub const KEYS_BASE: &[&str] = &["global", "health.read", "graphql"];
 
+/// Every project-key scope as owned strings: what `--scopes all` grants.
+pub fn all_project_key_scopes() -> Vec<String> {
+    PROJECT_KEY_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+}
+
 /// Whether `scope` is a scope a project key may be given.
 pub fn is_project_key_scope(scope: &str) -> bool {
     PROJECT_KEY_SCOPES.contains(&scope)

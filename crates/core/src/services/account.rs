@@ -279,8 +279,9 @@ pub async fn create_jwt(app: &App, caller: &Caller, duration: Option<i64>) -> Re
     users::sign_jwt(app, &caller.project.id, &u.id, &session.id, duration)
 }
 
+/// Identities of the caller (or, for `users.listIdentities`, of the project): always empty,
+/// because identities come from OAuth2 logins, which this server does not offer yet.
 pub fn list_identities() -> models::List<models::Identity> {
-    // Identities come from OAuth2 logins, which this server does not offer yet.
     models::List { field: "identities", total: 0, items: Vec::new() }
 }
 

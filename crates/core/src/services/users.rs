@@ -387,9 +387,3 @@ pub async fn list_logs(app: &App, caller: &Caller, id: &str, limit: u64, offset:
     let u = load(app, caller, id).await?;
     logs_of(app, &u, limit, offset).await
 }
-
-pub async fn list_identities(app: &App, caller: &Caller) -> Result<models::List<models::Identity>> {
-    let _ = (app, caller);
-    // Identities come from OAuth2 logins, which this server does not offer yet.
-    Ok(models::List { field: "identities", total: 0, items: Vec::new() })
-}

@@ -1,6 +1,7 @@
 //! `/v1/users/*`.
 
 use oxwrite_core::password::{PasswordError, PasswordHash, ShaVersion};
+use oxwrite_core::services::account;
 use oxwrite_core::services::users::{self, NewUser, Secret};
 use oxwrite_core::{Error, services};
 
@@ -170,6 +171,6 @@ handlers! {
 
     fn list_identities(cx) {
         let _ = cx.params.list()?;
-        Reply::ok(&users::list_identities(&cx.app, &cx.caller).await?)
+        Reply::ok(&account::list_identities())
     }
 }
