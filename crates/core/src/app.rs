@@ -57,9 +57,11 @@ impl App {
         secret: ServerSecret,
         config: Config,
     ) -> Self {
-        // Argon2id with Appwrite's parameters costs ~7 MiB and a few ms of one core per hash;
-        // one permit per core keeps a login burst from exhausting memory or starving I/O.
-        let permits = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        // Argon2id with Appwrite's parameters costs ~7 MiB and ~16 ms of one core per hash.
+        // The permits bound memory and keep a login burst from starving I/O; one more than
+        // the core count keeps every core hashing while a finished job hands its permit on
+        // (measured in BENCHMARKS.md: with exactly one per core, cores idled ~2.5 %).
+        let permits = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) + 1;
         Self { store, limiter, secret, hashing: Semaphore::new(permits), config }
     }
 
