@@ -32,11 +32,14 @@ pub const MAX_BODY: usize = 2 * 1024 * 1024;
 pub struct ServerConfig {
     /// Hostnames that are always allowed as browser origins (the server's own names).
     pub hostnames: Vec<String>,
+    /// Whether a reverse proxy in front of us sets `X-Forwarded-For`. Off by default: a client
+    /// talking to us directly could otherwise pick any IP and escape per-IP rate limits.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { hostnames: vec!["localhost".into(), "127.0.0.1".into()] }
+        Self { hostnames: vec!["localhost".into(), "127.0.0.1".into()], trust_forwarded_for: false }
     }
 }
 
@@ -195,7 +198,7 @@ async fn run(
     let caller = auth::resolve(app, project, &creds).await?;
     check_scopes(op, &caller)?;
 
-    let ip = forwarded_ip(h, &parts.extensions);
+    let ip = client_ip(h, &parts.extensions, server.config.trust_forwarded_for);
 
     let bytes = to_bytes(body, MAX_BODY)
         .await
@@ -302,13 +305,18 @@ fn check_scopes(op: &SpecOp, caller: &Caller) -> Result<(), Error> {
     ))
 }
 
-fn forwarded_ip(h: &HeaderMap, ext: &axum::http::Extensions) -> String {
-    // X-Forwarded-For is trusted only as far as the deployment's proxy sets it; without one
-    // the socket address is used.
-    if let Some(xff) = header_str(h, "x-forwarded-for")
-        && let Some(first) = xff.split(',').next().map(str::trim).filter(|s| s.parse::<std::net::IpAddr>().is_ok()) {
-            return first.to_owned();
-        }
+/// The client's IP for rate limits and sessions: the socket peer, or, behind a trusted proxy,
+/// the right-most `X-Forwarded-For` entry (the one that proxy appended; entries to its left
+/// came from the client and prove nothing).
+fn client_ip(h: &HeaderMap, ext: &axum::http::Extensions, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for
+        && let Some(last) = header_str(h, "x-forwarded-for")
+            .and_then(|xff| xff.rsplit(',').next())
+            .map(str::trim)
+            .filter(|s| s.parse::<std::net::IpAddr>().is_ok())
+    {
+        return last.to_owned();
+    }
     ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default()
 }
 

@@ -48,6 +48,9 @@ struct ServeArgs {
     /// Extra hostnames browsers may call from (comma-separated); localhost is always allowed.
     #[arg(long, env = "OXWRITE_HOSTNAMES", value_delimiter = ',')]
     hostnames: Vec<String>,
+    /// Trust `X-Forwarded-For` (set this only behind a reverse proxy that sets it).
+    #[arg(long, env = "OXWRITE_TRUST_FORWARDED_FOR", default_value_t = false)]
+    trust_forwarded_for: bool,
     /// Session lifetime in seconds.
     #[arg(long, env = "OXWRITE_SESSION_DURATION", default_value_t = 31_536_000)]
     session_duration: i64,
@@ -226,7 +229,7 @@ async fn serve(dir: &Path, args: ServeArgs) -> Result<()> {
     let app = Arc::new(open(dir, config)?);
     let mut hostnames = ServerConfig::default().hostnames;
     hostnames.extend(args.hostnames.into_iter().map(|h| h.to_ascii_lowercase()));
-    let server = Arc::new(Server { app, config: ServerConfig { hostnames } });
+    let server = Arc::new(Server { app, config: ServerConfig { hostnames, trust_forwarded_for: args.trust_forwarded_for } });
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
     // The start-up banner is the contract for scripts and tests: one stdout line with the URL.

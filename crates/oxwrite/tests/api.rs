@@ -137,3 +137,18 @@ async fn scopes_and_bad_input() {
     let (status, _, body) = api.call(api.req(reqwest::Method::GET, "/users?queries[0]=nonsense").header("X-Appwrite-Key", &key)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
+
+#[tokio::test]
+async fn spoofed_forwarded_for_does_not_escape_ip_limits() {
+    // POST /account allows 10 signups per hour per IP; without a trusted proxy a client's own
+    // X-Forwarded-For must not count as a new IP.
+    let api = Api::new().await;
+    for i in 1..=10 {
+        let body = json!({"userId": "unique()", "email": format!("s{i}@example.com"), "password": "password123"});
+        let (status, _, _) = api.call(api.req(reqwest::Method::POST, "/account").header("X-Forwarded-For", format!("10.0.0.{i}")).json(&body)).await;
+        assert_eq!(status, StatusCode::CREATED, "signup {i}");
+    }
+    let body = json!({"userId": "unique()", "email": "s11@example.com", "password": "password123"});
+    let (status, _, _) = api.call(api.req(reqwest::Method::POST, "/account").header("X-Forwarded-For", "10.0.0.11").json(&body)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
