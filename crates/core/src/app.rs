@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use crate::ports::{RateLimiter, Store};
+use crate::ports::{EventBus, RateLimiter, Store};
 use crate::{Error, Result};
 
 /// Settings core needs; the binary fills them from flags and `OXWRITE_*` variables.
@@ -30,6 +30,7 @@ impl Default for Config {
 pub struct App {
     pub store: Arc<dyn Store>,
     pub limiter: Arc<dyn RateLimiter>,
+    pub bus: Arc<dyn EventBus>,
     secret: ServerSecret,
     hashing: Semaphore,
     pub config: Config,
@@ -54,6 +55,7 @@ impl App {
     pub fn new(
         store: Arc<dyn Store>,
         limiter: Arc<dyn RateLimiter>,
+        bus: Arc<dyn EventBus>,
         secret: ServerSecret,
         config: Config,
     ) -> Self {
@@ -62,7 +64,7 @@ impl App {
         // the core count keeps every core hashing while a finished job hands its permit on
         // (measured in BENCHMARKS.md: with exactly one per core, cores idled ~2.5 %).
         let permits = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) + 1;
-        Self { store, limiter, secret, hashing: Semaphore::new(permits), config }
+        Self { store, limiter, bus, secret, hashing: Semaphore::new(permits), config }
     }
 
     pub(crate) fn secret(&self) -> &[u8] {

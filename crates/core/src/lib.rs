@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod caller;
 pub mod error;
+pub mod events;
 pub mod jwt;
 pub mod password;
 pub mod ports;

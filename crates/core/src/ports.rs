@@ -5,9 +5,15 @@
 use async_trait::async_trait;
 use oxwrite_types::query::Query;
 
+use std::sync::Arc;
+
+use oxwrite_types::query::{CursorDirection, Order};
+use oxwrite_types::schema::{Column, Index};
+use serde_json::{Map, Value};
+
 use crate::records::{
-    KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord, ProjectRecord,
-    SessionRecord, TeamRecord, TokenRecord, UserRecord,
+    DatabaseRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord,
+    ProjectRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenRecord, UserRecord,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +27,10 @@ pub enum StoreError {
     /// A query the store cannot apply to this collection (unknown attribute, wrong type).
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// A write's precondition no longer holds (the row changed, a bound would be crossed);
+    /// the string names which.
+    #[error("precondition failed: {0}")]
+    Precondition(&'static str),
     #[error("store failure: {0}")]
     Internal(String),
 }
@@ -149,6 +159,122 @@ pub trait Store: Send + Sync + 'static {
     // Audit logs.
     async fn append_log(&self, log: LogRecord) -> StoreResult<()>;
     async fn list_logs(&self, project: &str, user: &str, limit: u64, offset: u64) -> StoreResult<Page<LogRecord>>;
+
+    // Databases.
+    async fn create_database(&self, db: DatabaseRecord) -> StoreResult<()>;
+    async fn get_database(&self, project: &str, id: &str) -> StoreResult<Option<DatabaseRecord>>;
+    async fn list_databases(&self, project: &str, params: ListParams) -> StoreResult<Page<DatabaseRecord>>;
+    async fn update_database(&self, db: DatabaseRecord) -> StoreResult<()>;
+    /// Deletes the database with all its tables and their rows.
+    async fn delete_database(&self, project: &str, id: &str) -> StoreResult<bool>;
+
+    // Tables and their schema.
+    /// Creates the table (with its columns and indexes) and its SQL table; returns it with
+    /// its `seq`. `Conflict("id")` if the id is taken, `Conflict("index")` if a unique index
+    /// cannot be built.
+    async fn create_table(&self, table: TableRecord) -> StoreResult<TableRecord>;
+    async fn get_table(&self, project: &str, database: &str, id: &str) -> StoreResult<Option<TableRecord>>;
+    async fn list_tables(&self, project: &str, database: &str, params: ListParams) -> StoreResult<Page<TableRecord>>;
+    /// Updates name, enabled, rowSecurity and permissions.
+    async fn update_table(&self, table: TableRecord) -> StoreResult<()>;
+    /// Drops the table and its rows.
+    async fn delete_table(&self, project: &str, database: &str, id: &str) -> StoreResult<bool>;
+    /// Applies one schema change to the table and its SQL table atomically; returns the table
+    /// as it is afterwards.
+    async fn change_schema(
+        &self,
+        project: &str,
+        database: &str,
+        table: &str,
+        change: SchemaChange,
+    ) -> StoreResult<TableRecord>;
+
+    // Rows.
+    async fn get_row(&self, table: &TableRecord, id: &str) -> StoreResult<Option<RowRecord>>;
+    /// `NotFound("cursor")` when the cursor row does not exist (or is not readable).
+    async fn list_rows(&self, table: &TableRecord, query: RowQuery) -> StoreResult<Page<RowRecord>>;
+    /// Applies the operations in order, all or none, and returns one result per operation
+    /// (the row as written; `None` for deletes).
+    async fn write_rows(&self, ops: Vec<RowOp>) -> StoreResult<Vec<Option<RowRecord>>>;
+}
+
+/// One change to a table's schema.
+#[derive(Debug, Clone)]
+pub enum SchemaChange {
+    /// `Conflict("column")` if the key exists (case-insensitively).
+    AddColumn(Column),
+    /// Replaces the column `key` (same type); a new key renames it.
+    UpdateColumn { key: String, column: Column },
+    DeleteColumn(String),
+    /// `Conflict("index")` if the key exists; `Conflict("unique")` if existing rows break a
+    /// unique index.
+    AddIndex(Index),
+    DeleteIndex(String),
+}
+
+/// A list of rows: filters already validated against the schema by core.
+#[derive(Debug, Clone, Default)]
+pub struct RowQuery {
+    pub filters: Vec<Query>,
+    pub orders: Vec<(String, Order)>,
+    pub random: bool,
+    pub limit: u64,
+    pub offset: u64,
+    pub cursor: Option<(CursorDirection, String)>,
+    /// `Some`: only rows granting `read` to one of these roles (row security).
+    pub read_roles: Option<Vec<String>>,
+    pub total: bool,
+}
+
+/// One row write. `expect_permissions`, when set, must equal the row's stored permissions
+/// (what core authorized against), else `Precondition("stale")`.
+#[derive(Debug, Clone)]
+pub enum RowOp {
+    /// `Conflict("id")` on a taken id, `Conflict("unique")` on a unique index violation.
+    Create { table: Arc<TableRecord>, row: RowRecord },
+    /// Sets the given columns (and permissions) of row `id`; `NotFound("row")` if gone.
+    Update {
+        table: Arc<TableRecord>,
+        id: String,
+        expect_permissions: Option<Vec<String>>,
+        updated_at: i64,
+        data: Map<String, Value>,
+        permissions: Option<Vec<String>>,
+    },
+    Delete { table: Arc<TableRecord>, id: String, expect_permissions: Option<Vec<String>> },
+    /// Adds `by` to a numeric column; `Precondition("bound")` if the result would pass
+    /// `min` / `max`.
+    Increment {
+        table: Arc<TableRecord>,
+        id: String,
+        expect_permissions: Option<Vec<String>>,
+        updated_at: i64,
+        column: String,
+        by: serde_json::Number,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+}
+
+/// Something that happened, published after its transaction committed (PROTOCOL.md §9).
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub project: String,
+    /// Every name the event matches, from `oxwrite_types::events::generate`.
+    pub names: Vec<String>,
+    /// The resource's model as the API returns it.
+    pub payload: Value,
+    /// Roles that may read the resource (realtime delivers only to holders), or `None` for
+    /// events only keys and the affected user may see.
+    pub readers: Option<Vec<String>>,
+    /// The user the event concerns, when there is one.
+    pub user_id: Option<String>,
+}
+
+/// Where events go: realtime, webhooks and function triggers subscribe. In process now;
+/// Redis or NATS fan-out across nodes later. Publishing never blocks.
+pub trait EventBus: Send + Sync + 'static {
+    fn publish(&self, event: Event);
 }
 
 /// How [`Store::load_principal`] should pick the session.

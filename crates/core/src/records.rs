@@ -42,7 +42,7 @@ pub struct PlatformRecord {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserRecord {
     pub project_id: String,
     pub id: String,
@@ -164,4 +164,58 @@ pub struct LogRecord {
     pub mode: String,
     pub user_type: String,
     pub time: i64,
+}
+
+/// A database (TablesDB or legacy; both APIs see the same ones).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatabaseRecord {
+    pub project_id: String,
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    /// `tablesdb` or `legacy`: which API created it (Appwrite's `type`).
+    pub kind: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A table (legacy: collection) with its schema. `seq` names its SQL table (`r<seq>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRecord {
+    pub project_id: String,
+    pub database_id: String,
+    pub id: String,
+    /// Assigned by the store on creation; never reused.
+    pub seq: i64,
+    pub name: String,
+    pub enabled: bool,
+    pub row_security: bool,
+    /// Stored permission strings (`write` already expanded).
+    pub permissions: Vec<String>,
+    pub columns: Vec<oxwrite_types::schema::Column>,
+    pub indexes: Vec<oxwrite_types::schema::Index>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl TableRecord {
+    /// The physical shape the `sql` crate works from.
+    pub fn shape(&self) -> oxwrite_types::schema::TableShape {
+        oxwrite_types::schema::TableShape {
+            name: format!("r{}", self.seq),
+            columns: self.columns.clone(),
+            indexes: self.indexes.clone(),
+        }
+    }
+}
+
+/// A row of a user table. `data` holds the user columns only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowRecord {
+    pub seq: i64,
+    pub id: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub permissions: Vec<String>,
+    pub data: Map<String, Value>,
 }

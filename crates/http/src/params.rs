@@ -146,6 +146,53 @@ impl Params {
         }
     }
 
+    /// Any JSON value (`null` reads as absent).
+    pub fn opt_value(&self, name: &str) -> Option<Value> {
+        self.get(name).cloned()
+    }
+
+    pub fn opt_number(&self, name: &str) -> Result<Option<serde_json::Number>> {
+        let bad = || Error::invalid_param(name, "Value must be a valid number");
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(Some(n.clone())),
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(s.trim()) {
+                Ok(Value::Number(n)) => Ok(Some(n)),
+                _ => Err(bad()),
+            },
+            Some(_) => Err(bad()),
+        }
+    }
+
+    pub fn opt_u64(&self, name: &str) -> Result<Option<u64>> {
+        match self.opt_int(name)? {
+            Some(n) => u64::try_from(n).map(Some).map_err(|_| Error::invalid_param(name, "Value must be a valid range between 0 and 9,223,372,036,854,775,807")),
+            None => Ok(None),
+        }
+    }
+
+    /// An array of arbitrary JSON values (objects of bulk rows, column definitions …). A
+    /// string is read as JSON text, as multipart and query-string clients send arrays.
+    pub fn opt_array(&self, name: &str) -> Result<Option<Vec<Value>>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Array(items)) => Ok(Some(
+                items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| v.clone()),
+                        other => other.clone(),
+                    })
+                    .collect(),
+            )),
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+                Ok(Value::Array(items)) => Ok(Some(items)),
+                _ => Err(Error::invalid_param(name, "Value must a valid array")),
+            },
+            Some(_) => Err(Error::invalid_param(name, "Value must a valid array")),
+        }
+    }
+
     /// The `queries`, `search` and `total` parameters of list operations.
     pub fn list(&self) -> Result<ListInput> {
         Ok(ListInput {

@@ -184,7 +184,8 @@ fn open(dir: &Path, config: Config) -> Result<App> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating data folder {}", dir.display()))?;
     let secret = load_secret(dir)?;
     let store = SqliteStore::open(dir).map_err(|e| anyhow::anyhow!("opening the store: {e}"))?;
-    Ok(App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), secret, config))
+    let bus = Arc::new(oxwrite_core::events::InProcessBus::default());
+    Ok(App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), bus, secret, config))
 }
 
 /// The server secret signs JWTs. Created once (0600) and never printed.

@@ -2,9 +2,11 @@
 //! commit. Implements core's `Store` port; no rusqlite type appears outside this crate.
 
 mod db;
+mod functions;
 mod listing;
 mod rows;
 mod schema;
 mod store;
+mod tables;
 
 pub use store::SqliteStore;

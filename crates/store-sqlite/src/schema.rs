@@ -156,6 +156,38 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX logs_user ON logs (project_id, user_id, seq);
     "#,
+    // 2: TablesDB metadata. Each table's rows live in their own SQL table `r<seq>` (with
+    // `r<seq>_perms`), created and dropped by the store alongside these rows; no foreign key
+    // cascades here, so metadata never disappears while its SQL table remains.
+    r#"
+    CREATE TABLE databases (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, id)
+    ) STRICT;
+
+    CREATE TABLE db_tables (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        database_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        row_security INTEGER NOT NULL,
+        permissions TEXT NOT NULL,
+        columns TEXT NOT NULL,
+        indexes TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, database_id, id)
+    ) STRICT;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> StoreResult<()> {

@@ -4,16 +4,19 @@
 use std::path::Path;
 
 use async_trait::async_trait;
-use oxwrite_core::ports::{ListParams, Page, Principal, SessionLookup, Store, StoreError, StoreResult};
+use oxwrite_core::ports::{
+    ListParams, Page, Principal, RowOp, RowQuery, SchemaChange, SessionLookup, Store, StoreError, StoreResult,
+};
 use oxwrite_core::records::{
-    KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord, ProjectRecord,
-    SessionRecord, TeamRecord, TokenKind, TokenRecord, UserRecord,
+    DatabaseRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord, ProjectRecord,
+    RowRecord, SessionRecord, TableRecord, TeamRecord, TokenKind, TokenRecord, UserRecord,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::db::Db;
 use crate::listing::{self, Listing};
 use crate::rows::{self, internal, json, write_error};
+use crate::tables;
 
 pub struct SqliteStore {
     db: Db,
@@ -630,6 +633,115 @@ impl Store for SqliteStore {
                 Ok(Page { items, total: total as u64 })
             })
             .await
+    }
+
+    async fn create_database(&self, d: DatabaseRecord) -> StoreResult<()> {
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO databases (project_id, id, name, enabled, kind, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![d.project_id, d.id, d.name, d.enabled, d.kind, d.created_at, d.updated_at],
+                )
+                .map_err(write_error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_database(&self, project: &str, id: &str) -> StoreResult<Option<DatabaseRecord>> {
+        let (p, i) = (project.to_owned(), id.to_owned());
+        self.db
+            .read(move |c| {
+                let sql = format!("SELECT {} FROM databases WHERE project_id = ?1 AND id = ?2", tables::DATABASE_COLS);
+                one(c, &sql, params![p, i], tables::database)
+            })
+            .await
+    }
+
+    async fn list_databases(&self, project: &str, params: ListParams) -> StoreResult<Page<DatabaseRecord>> {
+        let p = project.to_owned();
+        self.db
+            .read(move |c| {
+                let scope = "databases.project_id = ?";
+                listing::run(c, &tables::DATABASES_LISTING, tables::DATABASE_COLS, "databases", scope, vec![p.into()], &params, tables::database)
+            })
+            .await
+    }
+
+    async fn update_database(&self, d: DatabaseRecord) -> StoreResult<()> {
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "UPDATE databases SET name = ?3, enabled = ?4, updated_at = ?5 WHERE project_id = ?1 AND id = ?2",
+                    params![d.project_id, d.id, d.name, d.enabled, d.updated_at],
+                )
+                .map_err(internal)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete_database(&self, project: &str, id: &str) -> StoreResult<bool> {
+        let (p, i) = (project.to_owned(), id.to_owned());
+        self.db.write(move |c| tables::delete_database(c, &p, &i)).await
+    }
+
+    async fn create_table(&self, t: TableRecord) -> StoreResult<TableRecord> {
+        self.db.write(move |c| tables::create_table(c, t)).await
+    }
+
+    async fn get_table(&self, project: &str, database: &str, id: &str) -> StoreResult<Option<TableRecord>> {
+        let (p, d, i) = (project.to_owned(), database.to_owned(), id.to_owned());
+        self.db.read(move |c| tables::load_table(c, &p, &d, &i)).await
+    }
+
+    async fn list_tables(&self, project: &str, database: &str, params: ListParams) -> StoreResult<Page<TableRecord>> {
+        let (p, d) = (project.to_owned(), database.to_owned());
+        self.db
+            .read(move |c| {
+                let scope = "db_tables.project_id = ? AND db_tables.database_id = ?";
+                listing::run(c, &tables::TABLES_LISTING, tables::TABLE_COLS, "db_tables", scope, vec![p.into(), d.into()], &params, tables::table)
+            })
+            .await
+    }
+
+    async fn update_table(&self, t: TableRecord) -> StoreResult<()> {
+        self.db
+            .write(move |c| {
+                // Only the table's own settings; the schema changes through `change_schema`.
+                let mut current = tables::load_table(c, &t.project_id, &t.database_id, &t.id)?.ok_or(StoreError::NotFound("table"))?;
+                current.name = t.name;
+                current.enabled = t.enabled;
+                current.row_security = t.row_security;
+                current.permissions = t.permissions;
+                current.updated_at = t.updated_at;
+                tables::update_table(c, &current)
+            })
+            .await
+    }
+
+    async fn delete_table(&self, project: &str, database: &str, id: &str) -> StoreResult<bool> {
+        let (p, d, i) = (project.to_owned(), database.to_owned(), id.to_owned());
+        self.db.write(move |c| tables::delete_table(c, &p, &d, &i)).await
+    }
+
+    async fn change_schema(&self, project: &str, database: &str, table: &str, change: SchemaChange) -> StoreResult<TableRecord> {
+        let (p, d, t) = (project.to_owned(), database.to_owned(), table.to_owned());
+        self.db.write(move |c| tables::change_schema(c, &p, &d, &t, change)).await
+    }
+
+    async fn get_row(&self, table: &TableRecord, id: &str) -> StoreResult<Option<RowRecord>> {
+        let (t, i) = (table.clone(), id.to_owned());
+        self.db.read(move |c| tables::get_row(c, &t, &i)).await
+    }
+
+    async fn list_rows(&self, table: &TableRecord, query: RowQuery) -> StoreResult<Page<RowRecord>> {
+        let t = table.clone();
+        self.db.read(move |c| tables::list_rows(c, &t, &query)).await
+    }
+
+    async fn write_rows(&self, ops: Vec<RowOp>) -> StoreResult<Vec<Option<RowRecord>>> {
+        self.db.write(move |c| tables::write_rows(c, ops)).await
     }
 }
 

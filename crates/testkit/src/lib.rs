@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use oxwrite_core::events::InProcessBus;
 use oxwrite_core::ratelimit::MemoryRateLimiter;
 use oxwrite_core::services::{project, projects};
 use oxwrite_core::{App, Config, ServerSecret};
@@ -16,6 +17,8 @@ pub struct TestServer {
     /// A key with every project scope.
     pub key: String,
     pub app: Arc<App>,
+    /// The server's event bus, to observe what it publishes.
+    pub bus: Arc<InProcessBus>,
     _dir: tempfile::TempDir,
     _task: tokio::task::JoinHandle<()>,
 }
@@ -25,7 +28,8 @@ impl TestServer {
         let dir = tempfile::tempdir()?;
         let store = SqliteStore::open(dir.path()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let secret = ServerSecret::new(oxwrite_core::secrets::random_hex(32).into_bytes());
-        let app = Arc::new(App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), secret, Config::default()));
+        let bus = Arc::new(InProcessBus::default());
+        let app = Arc::new(App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), bus.clone(), secret, Config::default()));
         projects::create(&app, "test", "Test").await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let scopes = oxwrite_types::scope::all_project_key_scopes();
         let key = project::create_key_in(&app, "test", project::KeyInput { id: "unique()".into(), name: "all".into(), scopes, expire: None })
@@ -39,7 +43,7 @@ impl TestServer {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, svc).await;
         });
-        Ok(Self { endpoint: format!("http://{addr}/v1"), project: "test".into(), key, app, _dir: dir, _task: task })
+        Ok(Self { endpoint: format!("http://{addr}/v1"), project: "test".into(), key, app, bus, _dir: dir, _task: task })
     }
 
     /// A key of this project with exactly `scopes`.

@@ -3,11 +3,14 @@
 //! async code, so every rule here can be unit- and property-tested on its own.
 
 pub mod error;
+pub mod events;
+pub mod geo;
 pub mod id;
 pub mod models;
 pub mod permission;
 pub mod query;
 pub mod role;
+pub mod schema;
 pub mod scope;
 pub mod time;
 

@@ -8,4 +8,5 @@ pub mod project;
 pub mod projects;
 pub mod sessions;
 pub mod teams;
+pub mod tablesdb;
 pub mod users;

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod health;
 pub mod project;
+pub mod tablesdb;
 pub mod teams;
 pub mod users;
 

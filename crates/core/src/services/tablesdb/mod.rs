@@ -1,0 +1,200 @@
+//! TablesDB (`/v1/tablesdb`) and the legacy Databases API (`/v1/databases`): one engine, two
+//! vocabularies. [`Api`] picks the names (`rows` / `documents`, `$tableId` / `$collectionId`,
+//! `row_not_found` / `document_not_found` …); everything else is shared, so both APIs see the
+//! same data.
+//!
+//! - `databases` / `tables` / `columns` / `indexes`: schema, for keys (and console users).
+//! - `rows`: data, for every caller, under the permission rules of `access`.
+//! - `values`: checking row data against the columns.
+//! - `views`: records → wire models.
+
+pub mod access;
+pub mod columns;
+pub mod databases;
+pub mod indexes;
+pub mod rows;
+pub mod tables;
+pub mod values;
+pub mod views;
+
+use oxwrite_types::ErrorType;
+
+use crate::app::App;
+use crate::caller::Caller;
+use crate::records::{DatabaseRecord, TableRecord};
+use crate::{Error, Result};
+
+/// Which API a request came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Tables,
+    Legacy,
+}
+
+impl Api {
+    pub fn table_not_found(self) -> ErrorType {
+        self.pick(ErrorType::TableNotFound, ErrorType::CollectionNotFound)
+    }
+    pub fn table_already_exists(self) -> ErrorType {
+        self.pick(ErrorType::TableAlreadyExists, ErrorType::CollectionAlreadyExists)
+    }
+    pub fn row_not_found(self) -> ErrorType {
+        self.pick(ErrorType::RowNotFound, ErrorType::DocumentNotFound)
+    }
+    pub fn row_already_exists(self) -> ErrorType {
+        self.pick(ErrorType::RowAlreadyExists, ErrorType::DocumentAlreadyExists)
+    }
+    pub fn row_invalid_structure(self) -> ErrorType {
+        self.pick(ErrorType::RowInvalidStructure, ErrorType::DocumentInvalidStructure)
+    }
+    pub fn row_missing_payload(self) -> ErrorType {
+        self.pick(ErrorType::RowMissingPayload, ErrorType::DocumentMissingPayload)
+    }
+    pub fn row_missing_data(self) -> ErrorType {
+        self.pick(ErrorType::RowMissingData, ErrorType::DocumentMissingData)
+    }
+    pub fn row_update_conflict(self) -> ErrorType {
+        self.pick(ErrorType::RowUpdateConflict, ErrorType::DocumentUpdateConflict)
+    }
+    pub fn column_not_found(self) -> ErrorType {
+        self.pick(ErrorType::ColumnNotFound, ErrorType::AttributeNotFound)
+    }
+    pub fn column_already_exists(self) -> ErrorType {
+        self.pick(ErrorType::ColumnAlreadyExists, ErrorType::AttributeAlreadyExists)
+    }
+    pub fn column_limit_exceeded(self) -> ErrorType {
+        self.pick(ErrorType::ColumnLimitExceeded, ErrorType::AttributeLimitExceeded)
+    }
+    pub fn column_value_invalid(self) -> ErrorType {
+        self.pick(ErrorType::ColumnValueInvalid, ErrorType::AttributeValueInvalid)
+    }
+    pub fn column_default_unsupported(self) -> ErrorType {
+        self.pick(ErrorType::ColumnDefaultUnsupported, ErrorType::AttributeDefaultUnsupported)
+    }
+    pub fn column_type_invalid(self) -> ErrorType {
+        self.pick(ErrorType::ColumnTypeInvalid, ErrorType::AttributeTypeInvalid)
+    }
+    pub fn column_not_available(self) -> ErrorType {
+        self.pick(ErrorType::ColumnNotAvailable, ErrorType::AttributeNotAvailable)
+    }
+    pub fn column_unknown(self) -> ErrorType {
+        self.pick(ErrorType::ColumnUnknown, ErrorType::AttributeUnknown)
+    }
+    pub fn index_not_found(self) -> ErrorType {
+        self.pick(ErrorType::ColumnIndexNotFound, ErrorType::IndexNotFound)
+    }
+    pub fn index_already_exists(self) -> ErrorType {
+        self.pick(ErrorType::ColumnIndexAlreadyExists, ErrorType::IndexAlreadyExists)
+    }
+    pub fn index_invalid(self) -> ErrorType {
+        self.pick(ErrorType::ColumnIndexInvalid, ErrorType::IndexInvalid)
+    }
+    pub fn index_limit_exceeded(self) -> ErrorType {
+        self.pick(ErrorType::ColumnIndexLimitExceeded, ErrorType::IndexLimitExceeded)
+    }
+
+    /// The field naming a row's table: `$tableId` or `$collectionId`.
+    pub fn table_id_field(self) -> &'static str {
+        self.pick("$tableId", "$collectionId")
+    }
+    pub fn rows_field(self) -> &'static str {
+        self.pick("rows", "documents")
+    }
+    pub fn tables_field(self) -> &'static str {
+        self.pick("tables", "collections")
+    }
+    pub fn columns_field(self) -> &'static str {
+        self.pick("columns", "attributes")
+    }
+    pub fn row_security_field(self) -> &'static str {
+        self.pick("rowSecurity", "documentSecurity")
+    }
+    /// The `type` a database created through this API gets.
+    pub fn database_kind(self) -> &'static str {
+        self.pick("tablesdb", "legacy")
+    }
+    /// The name of the table id parameter's stem: `table` or `collection`.
+    pub fn pick_noun(self) -> &'static str {
+        self.pick("table", "collection")
+    }
+
+    fn pick<T>(self, tables: T, legacy: T) -> T {
+        match self {
+            Api::Tables => tables,
+            Api::Legacy => legacy,
+        }
+    }
+}
+
+/// The table a request addresses, and through which API.
+#[derive(Debug, Clone, Copy)]
+pub struct TableRef<'a> {
+    pub api: Api,
+    pub database: &'a str,
+    pub table: &'a str,
+}
+
+/// Appwrite's limit on ids and keys.
+fn bad_id(id: &str) -> bool {
+    id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN
+}
+
+/// The database, if it exists and the caller may use it: disabled databases are invisible to
+/// everyone but keys.
+pub(crate) async fn load_database(app: &App, caller: &Caller, id: &str) -> Result<DatabaseRecord> {
+    let db = if bad_id(id) { None } else { app.store.get_database(&caller.project.id, id).await.map_err(Error::internal)? };
+    match db {
+        Some(db) if db.enabled || caller.is_key() => Ok(db),
+        _ => Err(ErrorType::DatabaseNotFound.into()),
+    }
+}
+
+/// The table, if its database and itself are visible to the caller.
+pub(crate) async fn load_table(app: &App, caller: &Caller, api: Api, database: &str, id: &str) -> Result<TableRecord> {
+    let db = load_database(app, caller, database).await?;
+    let table = if bad_id(id) { None } else { app.store.get_table(&caller.project.id, &db.id, id).await.map_err(Error::internal)? };
+    match table {
+        Some(t) if t.enabled || caller.is_key() => Ok(t),
+        _ => Err(api.table_not_found().into()),
+    }
+}
+
+/// Publishes an event after its commit under every spelling and wildcard (PROTOCOL.md §9).
+pub(crate) fn publish(
+    app: &App,
+    caller: &Caller,
+    patterns: &[&str],
+    params: &[(&str, &str)],
+    payload: serde_json::Value,
+    readers: Option<Vec<String>>,
+) {
+    let mut names: Vec<String> = Vec::new();
+    for pattern in patterns {
+        for name in oxwrite_types::events::generate(pattern, params) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    app.bus.publish(crate::ports::Event {
+        project: caller.project.id.clone(),
+        names,
+        payload,
+        readers,
+        user_id: caller.user_id().map(str::to_owned),
+    });
+}
+
+/// The event patterns of a table-level change (`create`, `update`, `delete`).
+pub(crate) fn table_patterns(action: &str) -> [String; 3] {
+    [
+        format!("databases.[databaseId].tables.[tableId].{action}"),
+        format!("tablesdb.[databaseId].tables.[tableId].{action}"),
+        format!("databases.[databaseId].collections.[tableId].{action}"),
+    ]
+}
+
+/// The `[databaseId]`, `[tableId]` (and legacy `[collectionId]`) event parameters.
+pub(crate) fn table_params(t: &TableRecord) -> [(&str, &str); 2] {
+    [("databaseId", t.database_id.as_str()), ("tableId", t.id.as_str())]
+}

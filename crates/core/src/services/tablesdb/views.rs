@@ -1,0 +1,162 @@
+//! TablesDB records → wire models, in the vocabulary of the [`Api`] asked. Models are built
+//! as JSON objects because their fields vary by column type.
+
+use oxwrite_types::schema::{Column, ColumnType, Index, IndexType};
+use oxwrite_types::time::format_millis_opt as dt;
+use serde_json::{Map, Value, json};
+
+use super::Api;
+use crate::records::{DatabaseRecord, RowRecord, TableRecord};
+
+pub fn database(db: &DatabaseRecord) -> Value {
+    json!({
+        "$id": db.id,
+        "name": db.name,
+        "$createdAt": dt(db.created_at),
+        "$updatedAt": dt(db.updated_at),
+        "enabled": db.enabled,
+        "type": db.kind,
+    })
+}
+
+/// Appwrite's row width limit (MariaDB's 65,535 bytes), reported as `bytesMax`.
+pub const BYTES_MAX: u64 = 65_535;
+
+pub fn table(api: Api, t: &TableRecord) -> Value {
+    let mut m = Map::new();
+    m.insert("$id".into(), json!(t.id));
+    m.insert("$createdAt".into(), json!(dt(t.created_at)));
+    m.insert("$updatedAt".into(), json!(dt(t.updated_at)));
+    m.insert("$permissions".into(), json!(t.permissions));
+    m.insert("databaseId".into(), json!(t.database_id));
+    m.insert("name".into(), json!(t.name));
+    m.insert("enabled".into(), json!(t.enabled));
+    m.insert(api.row_security_field().into(), json!(t.row_security));
+    m.insert(api.columns_field().into(), Value::Array(t.columns.iter().map(column).collect()));
+    m.insert("indexes".into(), Value::Array(t.indexes.iter().map(|i| index(api, i)).collect()));
+    m.insert("bytesMax".into(), json!(BYTES_MAX));
+    m.insert("bytesUsed".into(), json!(super::columns::row_bytes(&t.columns)));
+    Value::Object(m)
+}
+
+/// The `type` a column reports.
+pub fn type_name(t: ColumnType) -> &'static str {
+    match t {
+        ColumnType::String | ColumnType::Email | ColumnType::Ip | ColumnType::Url | ColumnType::Enum => "string",
+        ColumnType::Varchar => "varchar",
+        ColumnType::Text => "text",
+        ColumnType::Mediumtext => "mediumtext",
+        ColumnType::Longtext => "longtext",
+        ColumnType::Integer => "integer",
+        ColumnType::Float => "double",
+        ColumnType::Boolean => "boolean",
+        ColumnType::Datetime => "datetime",
+        ColumnType::Relationship => "relationship",
+        ColumnType::Point => "point",
+        ColumnType::Line => "linestring",
+        ColumnType::Polygon => "polygon",
+    }
+}
+
+pub fn column(c: &Column) -> Value {
+    let mut m = Map::new();
+    m.insert("key".into(), json!(c.key));
+    m.insert("type".into(), json!(type_name(c.column_type)));
+    m.insert("status".into(), json!(c.status));
+    m.insert("error".into(), json!(c.error));
+    m.insert("required".into(), json!(c.required));
+    m.insert("array".into(), json!(c.array));
+    m.insert("$createdAt".into(), json!(dt(c.created_at)));
+    m.insert("$updatedAt".into(), json!(dt(c.updated_at)));
+    let format = match c.column_type {
+        ColumnType::Email => Some("email"),
+        ColumnType::Ip => Some("ip"),
+        ColumnType::Url => Some("url"),
+        ColumnType::Enum => Some("enum"),
+        ColumnType::Datetime => Some("datetime"),
+        _ => None,
+    };
+    match c.column_type {
+        ColumnType::String | ColumnType::Varchar => {
+            m.insert("size".into(), json!(c.size.unwrap_or(0)));
+            m.insert("default".into(), c.default.clone());
+            m.insert("encrypt".into(), json!(c.encrypt));
+        }
+        ColumnType::Text | ColumnType::Mediumtext | ColumnType::Longtext => {
+            m.insert("default".into(), c.default.clone());
+            m.insert("encrypt".into(), json!(c.encrypt));
+        }
+        ColumnType::Integer | ColumnType::Float => {
+            m.insert("min".into(), c.min.clone().map_or(Value::Null, Value::Number));
+            m.insert("max".into(), c.max.clone().map_or(Value::Null, Value::Number));
+            m.insert("default".into(), c.default.clone());
+        }
+        ColumnType::Enum => {
+            m.insert("elements".into(), json!(c.elements));
+            m.insert("format".into(), json!("enum"));
+            m.insert("default".into(), c.default.clone());
+        }
+        ColumnType::Relationship => {
+            if let Some(r) = &c.relation {
+                m.insert("relatedTable".into(), json!(r.related_table));
+                m.insert("relationType".into(), json!(r.relation_type));
+                m.insert("twoWay".into(), json!(r.two_way));
+                m.insert("twoWayKey".into(), json!(r.two_way_key));
+                m.insert("onDelete".into(), json!(r.on_delete));
+                m.insert("side".into(), json!(r.side));
+            }
+        }
+        _ => {
+            if let Some(f) = format {
+                m.insert("format".into(), json!(f));
+            }
+            m.insert("default".into(), c.default.clone());
+        }
+    }
+    Value::Object(m)
+}
+
+pub fn index(api: Api, i: &Index) -> Value {
+    let kind = match i.index_type {
+        IndexType::Key => "key",
+        IndexType::Unique => "unique",
+        IndexType::Fulltext => "fulltext",
+        IndexType::Spatial => "spatial",
+    };
+    let mut m = Map::new();
+    m.insert("$id".into(), json!(i.key));
+    m.insert("$createdAt".into(), json!(dt(i.created_at)));
+    m.insert("$updatedAt".into(), json!(dt(i.updated_at)));
+    m.insert("key".into(), json!(i.key));
+    m.insert("type".into(), json!(kind));
+    m.insert("status".into(), json!(i.status));
+    m.insert("error".into(), json!(i.error));
+    m.insert(api.columns_field().into(), json!(i.columns));
+    m.insert("lengths".into(), json!(i.lengths.iter().map(|l| l.map_or(Value::Null, |n| json!(n))).collect::<Vec<_>>()));
+    m.insert(
+        "orders".into(),
+        json!(i.orders.iter().map(|o| o.map_or(Value::Null, |o| json!(o))).collect::<Vec<_>>()),
+    );
+    Value::Object(m)
+}
+
+/// A row. `select` (when not empty and not `*`) limits the user columns returned; the `$`
+/// fields are always present.
+pub fn row(api: Api, t: &TableRecord, r: &RowRecord, select: &[String]) -> Value {
+    let mut m = Map::new();
+    m.insert("$id".into(), json!(r.id));
+    m.insert("$sequence".into(), json!(r.seq.to_string()));
+    m.insert(api.table_id_field().into(), json!(t.id));
+    m.insert("$databaseId".into(), json!(t.database_id));
+    m.insert("$createdAt".into(), json!(dt(r.created_at)));
+    m.insert("$updatedAt".into(), json!(dt(r.updated_at)));
+    m.insert("$permissions".into(), json!(r.permissions));
+    let all = select.is_empty() || select.iter().any(|s| s == "*");
+    for c in &t.columns {
+        if !c.is_physical() || !(all || select.contains(&c.key)) {
+            continue;
+        }
+        m.insert(c.key.clone(), r.data.get(&c.key).cloned().unwrap_or(Value::Null));
+    }
+    Value::Object(m)
+}
