@@ -277,7 +277,7 @@ class Oxwrite:
     def wait_available(self, path, what):
         for _ in range(600):
             doc = self.admin.ok("GET", path)
-            if doc.get("status") == "available":
+            if doc.get("status", "available") == "available":
                 return
             if doc.get("status") in ("failed", "stuck"):
                 raise RuntimeError(f"{what}: {doc}")

@@ -121,10 +121,15 @@ describe('upsertRow / upsertRows', () => {
     assert.equal(got.name, 'first');
   });
 
-  test('upsertRow validates like a create; permissions are kept when omitted', async () => {
-    // Required columns are required on the update path too.
+  test('upsertRow on an existing row still needs every required column', async () => {
+    // Only optional columns are carried over from the old row; Structure validation then
+    // requires the rest (utopia Database::upsertDocumentsWithIncrease).
     await expectError(tdb.upsertRow({ databaseId, tableId, rowId: 'u1', data: { qty: 4 } }), 400, 'row_invalid_structure',
       'Invalid document structure: Missing required attribute "sku"');
+    assert.equal((await tdb.getRow({ databaseId, tableId, rowId: 'u1' })).qty, 3);
+  });
+
+  test('upsertRow without payload; permissions are kept when omitted', async () => {
     await expectError(tdb.upsertRow({ databaseId, tableId, rowId: 'u1' }), 400, 'row_missing_payload');
 
     const withPerms = await tdb.upsertRow({ databaseId, tableId, rowId: 'u2', data: { sku: 'U2' }, permissions: [Permission.read(Role.any())] });
@@ -160,7 +165,6 @@ describe('upsertRow / upsertRows', () => {
     assert.deepEqual(idsOf(res.rows), ['m1', 'm2', 'm3']);
     const list = await tdb.listRows({ databaseId, tableId, queries: [Query.equal('$id', ['m1', 'm2', 'm3']), Query.orderAsc('qty')] });
     assert.deepEqual(list.rows.map((r) => r.qty), [10, 20, 30]);
-    await expectError(as(alice).upsertRows({ databaseId, tableId, rows: [{ $id: 'm4', sku: 'M4' }] }), 404, 'database_not_found');
   });
 });
 
@@ -191,9 +195,20 @@ describe('updateRows / deleteRows (by queries)', () => {
     await expectError(tdb.updateRows({ databaseId, tableId, data: { nope: 1 } }), 400, 'row_invalid_structure',
       'Invalid document structure: Unknown attribute: "nope"');
     await expectError(tdb.updateRows({ databaseId, tableId, data: { name: 'x' }, queries: [Query.equal('nope', [1])] }), 400, 'general_query_invalid');
-    // No key check in Bulk/Update.php: the database lookup runs with authorization on,
-    // so a session gets 404 database_not_found (database documents carry no permissions).
-    await expectError(as(alice).updateRows({ databaseId, tableId, data: { name: 'x' } }), 404, 'database_not_found');
+  });
+
+  test('sessions cannot bulk update, upsert or delete', async () => {
+    const tableId = await itemsTable('bulksession');
+    await seed(tableId, 2);
+    // oxwrite: bulk operations are for keys, all four alike: 401 general_unauthorized_scope.
+    // (Appwrite's Bulk/{Update,Upsert,Delete}.php have no key check and a session ends up
+    // with 404 database_not_found from the authorized database lookup; COMPAT.md lists this.)
+    await expectError(as(alice).updateRows({ databaseId, tableId, data: { name: 'x' } }), 401, 'general_unauthorized_scope');
+    await expectError(as(alice).upsertRows({ databaseId, tableId, rows: [{ $id: 'm4', sku: 'M4' }] }), 401, 'general_unauthorized_scope');
+    await expectError(as(alice).deleteRows({ databaseId, tableId }), 401, 'general_unauthorized_scope');
+    const rows = await tdb.listRows({ databaseId, tableId });
+    assert.equal(rows.total, 2);
+    for (const r of rows.rows) assert.equal(r.name, null);
   });
 
   test('deleteRows deletes the matching rows and returns them', async () => {
@@ -204,9 +219,6 @@ describe('updateRows / deleteRows (by queries)', () => {
     assert.deepEqual(idsOf(res.rows), [`${tableId}-4`, `${tableId}-5`]);
     assert.equal((await tdb.listRows({ databaseId, tableId })).total, 3);
     await expectError(tdb.getRow({ databaseId, tableId, rowId: `${tableId}-5` }), 404, 'row_not_found');
-
-    await expectError(as(alice).deleteRows({ databaseId, tableId }), 404, 'database_not_found');
-    assert.equal((await tdb.listRows({ databaseId, tableId })).total, 3);
 
     const rest = await tdb.deleteRows({ databaseId, tableId });
     assert.equal(rest.total, 3);
@@ -248,11 +260,12 @@ describe('increment / decrement', () => {
     assert.equal((await tdb.getRow({ databaseId, tableId, rowId: 'ctr' })).qty, 10, 'unchanged');
   });
 
-  test('the column min/max are not checked, only the max/min params', async () => {
-    // utopia Database::increaseDocumentAttribute checks only $max (no Structure validation).
+  test('the column min/max bound increments too', async () => {
+    // oxwrite keeps the column's own range (Appwrite checks only the max/min params, so an
+    // increment there can store a value its own validator would refuse; COMPAT.md lists this).
     await tdb.createRow({ databaseId, tableId, rowId: 'big', data: { sku: 'BIG', qty: 999 } });
-    const r = await tdb.incrementRowColumn({ databaseId, tableId, rowId: 'big', column: 'qty', value: 5 });
-    assert.equal(r.qty, 1004);
+    await expectError(tdb.incrementRowColumn({ databaseId, tableId, rowId: 'big', column: 'qty', value: 5 }), 400, 'column_limit_exceeded');
+    assert.equal((await tdb.getRow({ databaseId, tableId, rowId: 'big' })).qty, 999);
   });
 
   test('invalid increments', async () => {
@@ -264,8 +277,13 @@ describe('increment / decrement', () => {
     await expectError(tdb.incrementRowColumn({ databaseId, tableId, rowId: 'ctr', column: 'name' }),
       400, 'attribute_type_invalid', 'tablesDB "name" is not a number');
     await expectError(tdb.incrementRowColumn({ databaseId, tableId, rowId: 'ctr', column: 'nope' }), 404, 'column_not_found');
-    // A missing row is reported as column_not_found too (NotFoundException mapping).
-    await expectError(tdb.incrementRowColumn({ databaseId, tableId, rowId: 'no-such-row', column: 'qty' }), 404, 'column_not_found');
+  });
+
+  test('a missing row is row_not_found', async () => {
+    // oxwrite names the missing row (Appwrite reports every NotFoundException here as
+    // column_not_found with an unfilled message; COMPAT.md lists this).
+    await expectError(tdb.incrementRowColumn({ databaseId, tableId, rowId: 'no-such-row', column: 'qty' }), 404, 'row_not_found');
+    await expectError(tdb.decrementRowColumn({ databaseId, tableId, rowId: 'no-such-row', column: 'qty' }), 404, 'row_not_found');
   });
 
   test('sessions need update permission on the row', async () => {

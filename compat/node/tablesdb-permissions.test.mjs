@@ -27,11 +27,11 @@ before(async () => {
 });
 after(async () => { await env?.stop(); });
 
-/** A table with one required `text` column. */
+/** A table with one required `body` column. */
 async function makeTable(tableId, { permissions, rowSecurity = true, enabled } = {}) {
   await admin.createTable({ databaseId, tableId, name: tableId, permissions, rowSecurity, enabled });
-  await admin.createVarcharColumn({ databaseId, tableId, key: 'text', size: 255, required: true });
-  await waitColumns(admin, databaseId, tableId, ['text']);
+  await admin.createVarcharColumn({ databaseId, tableId, key: 'body', size: 255, required: true });
+  await waitColumns(admin, databaseId, tableId, ['body']);
   return tableId;
 }
 
@@ -47,18 +47,18 @@ describe('private rows (rowSecurity, table create(users))', () => {
   });
 
   test('a user creates a row only they can read (default permissions)', async () => {
-    const row = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'secret' } });
+    const row = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'secret' } });
     rowId = row.$id;
     // Default permissions for a session user: read/update/delete("user:<id>")
     // (Documents/Create.php setPermissions).
     assert.deepEqual(sorted(row.$permissions), userPerms(alice.user.$id));
-    assert.equal(row.text, 'secret');
+    assert.equal(row.body, 'secret');
 
     const mine = await as(alice).listRows({ databaseId, tableId });
     assert.equal(mine.total, 1);
     assert.deepEqual(mine.rows.map((r) => r.$id), [rowId]);
     const got = await as(alice).getRow({ databaseId, tableId, rowId });
-    assert.equal(got.text, 'secret');
+    assert.equal(got.body, 'secret');
   });
 
   test('another user sees nothing: empty list, get -> 404 row_not_found', async () => {
@@ -81,23 +81,23 @@ describe('private rows (rowSecurity, table create(users))', () => {
   test('another user cannot update or delete the row -> 401 user_unauthorized', async () => {
     // The row is found with authorization skipped, then utopia checks update/delete
     // permission and throws Authorization -> 401 (Documents/Update.php, Delete.php).
-    await expectError(as(bob).updateRow({ databaseId, tableId, rowId, data: { text: 'mine now' } }), 401, 'user_unauthorized');
+    await expectError(as(bob).updateRow({ databaseId, tableId, rowId, data: { body: 'mine now' } }), 401, 'user_unauthorized');
     await expectError(as(bob).deleteRow({ databaseId, tableId, rowId }), 401, 'user_unauthorized');
     await expectError(guest.deleteRow({ databaseId, tableId, rowId }), 401, 'user_unauthorized');
-    assert.equal((await as(alice).getRow({ databaseId, tableId, rowId })).text, 'secret');
+    assert.equal((await as(alice).getRow({ databaseId, tableId, rowId })).body, 'secret');
   });
 
   test('the owner updates and deletes the row', async () => {
-    const r = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'temp' } });
-    const u = await as(alice).updateRow({ databaseId, tableId, rowId: r.$id, data: { text: 'changed' } });
-    assert.equal(u.text, 'changed');
+    const r = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'temp' } });
+    const u = await as(alice).updateRow({ databaseId, tableId, rowId: r.$id, data: { body: 'changed' } });
+    assert.equal(u.body, 'changed');
     assert.deepEqual(sorted(u.$permissions), userPerms(alice.user.$id), 'permissions kept when omitted');
     await as(alice).deleteRow({ databaseId, tableId, rowId: r.$id });
     await expectError(as(alice).getRow({ databaseId, tableId, rowId: r.$id }), 404, 'row_not_found');
   });
 
   test('guests cannot create rows without a create permission for them', async () => {
-    await expectError(guest.createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'x' } }), 401, 'user_unauthorized');
+    await expectError(guest.createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'x' } }), 401, 'user_unauthorized');
   });
 
   test('the key sees every row', async () => {
@@ -119,7 +119,7 @@ describe('granting permissions', () => {
 
   test('granting a role the caller does not hold -> 401 user_unauthorized', async () => {
     const err = await expectError(
-      as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'x' }, permissions: [Permission.read(Role.user(bob.user.$id))] }),
+      as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'x' }, permissions: [Permission.read(Role.user(bob.user.$id))] }),
       401, 'user_unauthorized', /^Permissions must be one of: \(.*\)$/,
     );
     // The message lists the caller's roles.
@@ -128,49 +128,49 @@ describe('granting permissions', () => {
 
     // Verified dimension: a fresh user is unverified.
     await expectError(
-      as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'x' }, permissions: [Permission.read(Role.user(alice.user.$id, 'verified'))] }),
+      as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'x' }, permissions: [Permission.read(Role.user(alice.user.$id, 'verified'))] }),
       401, 'user_unauthorized',
     );
     await expectError(
-      as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'x' }, permissions: [Permission.read(Role.team('someteam'))] }),
+      as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'x' }, permissions: [Permission.read(Role.team('someteam'))] }),
       401, 'user_unauthorized',
     );
     await expectError(
-      as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'x' }, permissions: [Permission.read(Role.guests())] }),
+      as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'x' }, permissions: [Permission.read(Role.guests())] }),
       401, 'user_unauthorized',
     );
   });
 
   test('roles the caller holds (any, users, own user) can be granted', async () => {
-    const pub = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'public' }, permissions: [Permission.read(Role.any())] });
+    const pub = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'public' }, permissions: [Permission.read(Role.any())] });
     assert.deepEqual(plain(pub.$permissions), [Permission.read(Role.any())]);
-    assert.equal((await as(bob).getRow({ databaseId, tableId, rowId: pub.$id })).text, 'public');
-    assert.equal((await guest.getRow({ databaseId, tableId, rowId: pub.$id })).text, 'public');
+    assert.equal((await as(bob).getRow({ databaseId, tableId, rowId: pub.$id })).body, 'public');
+    assert.equal((await guest.getRow({ databaseId, tableId, rowId: pub.$id })).body, 'public');
 
     const members = await as(alice).createRow({
-      databaseId, tableId, rowId: ID.unique(), data: { text: 'users' },
+      databaseId, tableId, rowId: ID.unique(), data: { body: 'users' },
       permissions: [Permission.read(Role.users()), Permission.update(Role.user(alice.user.$id)), Permission.delete(Role.user(alice.user.$id, 'unverified'))],
     });
-    assert.equal((await as(bob).getRow({ databaseId, tableId, rowId: members.$id })).text, 'users');
+    assert.equal((await as(bob).getRow({ databaseId, tableId, rowId: members.$id })).body, 'users');
     await expectError(guest.getRow({ databaseId, tableId, rowId: members.$id }), 404, 'row_not_found');
     // bob can read but not update.
-    await expectError(as(bob).updateRow({ databaseId, tableId, rowId: members.$id, data: { text: 'x' } }), 401, 'user_unauthorized');
+    await expectError(as(bob).updateRow({ databaseId, tableId, rowId: members.$id, data: { body: 'x' } }), 401, 'user_unauthorized');
   });
 
   test('updateRow applies the same granting rule', async () => {
-    const r = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'x' } });
+    const r = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'x' } });
     await expectError(
       as(alice).updateRow({ databaseId, tableId, rowId: r.$id, permissions: [Permission.read(Role.user(bob.user.$id))] }),
       401, 'user_unauthorized', /^Permissions must be one of: \(/,
     );
     const opened = await as(alice).updateRow({ databaseId, tableId, rowId: r.$id, permissions: [Permission.read(Role.users()), Permission.update(Role.user(alice.user.$id))] });
     assert.deepEqual(sorted(opened.$permissions), sorted([Permission.read(Role.users()), Permission.update(Role.user(alice.user.$id))]));
-    assert.equal((await as(bob).getRow({ databaseId, tableId, rowId: r.$id })).text, 'x');
+    assert.equal((await as(bob).getRow({ databaseId, tableId, rowId: r.$id })).body, 'x');
   });
 
   test('a key may grant any role', async () => {
-    const r = await admin.createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'for bob' }, permissions: [Permission.read(Role.user(bob.user.$id))] });
-    assert.equal((await as(bob).getRow({ databaseId, tableId, rowId: r.$id })).text, 'for bob');
+    const r = await admin.createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'for bob' }, permissions: [Permission.read(Role.user(bob.user.$id))] });
+    assert.equal((await as(bob).getRow({ databaseId, tableId, rowId: r.$id })).body, 'for bob');
     await expectError(as(alice).getRow({ databaseId, tableId, rowId: r.$id }), 404, 'row_not_found');
   });
 });
@@ -190,16 +190,16 @@ describe('team roles', () => {
   });
 
   test('rows readable by team:<id> are visible to every member and nobody else', async () => {
-    const r = await as(owner).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'team' }, permissions: [Permission.read(Role.team(teamId))] });
-    assert.equal((await as(member).getRow({ databaseId, tableId, rowId: r.$id })).text, 'team');
+    const r = await as(owner).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'team' }, permissions: [Permission.read(Role.team(teamId))] });
+    assert.equal((await as(member).getRow({ databaseId, tableId, rowId: r.$id })).body, 'team');
     assert.ok((await as(member).listRows({ databaseId, tableId })).rows.some((x) => x.$id === r.$id));
     await expectError(as(bob).getRow({ databaseId, tableId, rowId: r.$id }), 404, 'row_not_found');
     await expectError(guest.getRow({ databaseId, tableId, rowId: r.$id }), 404, 'row_not_found');
   });
 
   test('rows readable by team:<id>/owner are hidden from plain members', async () => {
-    const r = await as(owner).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'owners' }, permissions: [Permission.read(Role.team(teamId, 'owner'))] });
-    assert.equal((await as(owner).getRow({ databaseId, tableId, rowId: r.$id })).text, 'owners');
+    const r = await as(owner).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'owners' }, permissions: [Permission.read(Role.team(teamId, 'owner'))] });
+    assert.equal((await as(owner).getRow({ databaseId, tableId, rowId: r.$id })).body, 'owners');
     await expectError(as(member).getRow({ databaseId, tableId, rowId: r.$id }), 404, 'row_not_found');
     const memberList = await as(member).listRows({ databaseId, tableId, queries: [Query.equal('$id', [r.$id])] });
     assert.equal(memberList.total, 0);
@@ -208,22 +208,22 @@ describe('team roles', () => {
   test('team roles can only be granted by holders', async () => {
     // The owner is not an editor.
     await expectError(
-      as(owner).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'x' }, permissions: [Permission.read(Role.team(teamId, 'editor'))] }),
+      as(owner).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'x' }, permissions: [Permission.read(Role.team(teamId, 'editor'))] }),
       401, 'user_unauthorized',
     );
     await expectError(
-      as(member).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'x' }, permissions: [Permission.read(Role.team(teamId, 'owner'))] }),
+      as(member).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'x' }, permissions: [Permission.read(Role.team(teamId, 'owner'))] }),
       401, 'user_unauthorized',
     );
     // The member holds team:<id>/editor and team:<id>.
     const r = await as(member).createRow({
-      databaseId, tableId, rowId: ID.unique(), data: { text: 'editors' },
+      databaseId, tableId, rowId: ID.unique(), data: { body: 'editors' },
       permissions: [Permission.read(Role.team(teamId, 'editor')), Permission.update(Role.team(teamId))],
     });
     await expectError(as(owner).getRow({ databaseId, tableId, rowId: r.$id }), 404, 'row_not_found');
     // ...but the owner holds team:<id>, so the owner may update it without reading it.
-    const updated = await as(owner).updateRow({ databaseId, tableId, rowId: r.$id, data: { text: 'edited by owner' } });
-    assert.equal(updated.text, 'edited by owner');
+    const updated = await as(owner).updateRow({ databaseId, tableId, rowId: r.$id, data: { body: 'edited by owner' } });
+    assert.equal(updated.body, 'edited by owner');
   });
 });
 
@@ -234,18 +234,18 @@ describe('rowSecurity off', () => {
   });
 
   test('table permissions decide; row permissions are ignored', async () => {
-    const r = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'shared' } });
+    const r = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'shared' } });
     // Row permissions are still stored (user defaults) ...
     assert.deepEqual(sorted(r.$permissions), userPerms(alice.user.$id));
     // ... but bob reads through the table's read("users").
-    assert.equal((await as(bob).getRow({ databaseId, tableId, rowId: r.$id })).text, 'shared');
+    assert.equal((await as(bob).getRow({ databaseId, tableId, rowId: r.$id })).body, 'shared');
     // No table update/delete permission -> even the creator may not update.
-    await expectError(as(alice).updateRow({ databaseId, tableId, rowId: r.$id, data: { text: 'x' } }), 401, 'user_unauthorized');
+    await expectError(as(alice).updateRow({ databaseId, tableId, rowId: r.$id, data: { body: 'x' } }), 401, 'user_unauthorized');
     await expectError(as(alice).deleteRow({ databaseId, tableId, rowId: r.$id }), 401, 'user_unauthorized');
   });
 
   test('without table read a guest list is refused and a get is 404', async () => {
-    const r = await admin.createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'k' }, permissions: [Permission.read(Role.any())] });
+    const r = await admin.createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'k' }, permissions: [Permission.read(Role.any())] });
     // utopia find() throws Authorization when neither the table nor rowSecurity allows reading.
     await expectError(guest.listRows({ databaseId, tableId }), 401, 'user_unauthorized');
     await expectError(guest.getRow({ databaseId, tableId, rowId: r.$id }), 404, 'row_not_found');
@@ -256,15 +256,15 @@ describe('disabled tables and databases', () => {
   test('a disabled table is 404 for sessions but not for keys', async () => {
     const tableId = 'switchable';
     await makeTable(tableId, { permissions: [Permission.create(Role.users()), Permission.read(Role.users())], rowSecurity: true });
-    const r = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'on' } });
+    const r = await as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'on' } });
 
     // updateTable resets rowSecurity to false when omitted, so pass it again.
     await admin.updateTable({ databaseId, tableId, name: tableId, rowSecurity: true, enabled: false });
     await expectError(as(alice).listRows({ databaseId, tableId }), 404, 'table_not_found',
       `Table with the requested ID '${tableId}' could not be found.`);
     await expectError(as(alice).getRow({ databaseId, tableId, rowId: r.$id }), 404, 'table_not_found');
-    await expectError(as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { text: 'x' } }), 404, 'table_not_found');
-    await expectError(as(alice).updateRow({ databaseId, tableId, rowId: r.$id, data: { text: 'x' } }), 404, 'table_not_found');
+    await expectError(as(alice).createRow({ databaseId, tableId, rowId: ID.unique(), data: { body: 'x' } }), 404, 'table_not_found');
+    await expectError(as(alice).updateRow({ databaseId, tableId, rowId: r.$id, data: { body: 'x' } }), 404, 'table_not_found');
     await expectError(as(alice).deleteRow({ databaseId, tableId, rowId: r.$id }), 404, 'table_not_found');
     await expectError(guest.listRows({ databaseId, tableId }), 404, 'table_not_found');
     const viaKey = await admin.listRows({ databaseId, tableId });

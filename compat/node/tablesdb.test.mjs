@@ -61,8 +61,12 @@ describe('databases', () => {
   });
 
   test('list queries on an unknown attribute are refused', async () => {
-    // Only `name` is queryable on databases (Validator/Queries/Databases.php).
-    await expectError(tdb.list({ queries: [Query.equal('nope', ['x'])] }), 400, 'general_query_invalid');
+    // Only `name` is queryable on databases (Validator/Queries/Databases.php). That validator
+    // is the `queries` param validator, so the error is a param error, unlike row queries.
+    await expectError(tdb.list({ queries: [Query.equal('nope', ['x'])] }), 400, 'general_argument_invalid',
+      /^Invalid `queries` param: Invalid query: Attribute not found in schema: nope/);
+    await expectError(tdb.listTables({ databaseId, queries: [Query.equal('nope', ['x'])] }), 400, 'general_argument_invalid',
+      /^Invalid `queries` param: /);
   });
 });
 
@@ -99,15 +103,19 @@ describe('tables', () => {
     // permissions omitted -> kept.
     assert.deepEqual(sorted(updated.$permissions), sorted(perms));
 
-    // rowSecurity (default false) and enabled (default true) are reset when omitted
-    // (H/TablesDB/Tables/Update.php params).
-    const reset = await tdb.updateTable({ databaseId, tableId: 'articles', name: 'Posts' });
-    assert.equal(reset.rowSecurity, false);
-    assert.equal(reset.enabled, true);
-
     await tdb.deleteTable({ databaseId, tableId: 'articles' });
     await expectError(tdb.getTable({ databaseId, tableId: 'articles' }), 404, 'table_not_found',
       "Table with the requested ID 'articles' could not be found.");
+  });
+
+  test('updateTable resets rowSecurity and enabled when they are omitted', async () => {
+    // rowSecurity defaults to false and enabled to true (H/TablesDB/Tables/Update.php params).
+    const t = await newTable('Reset', { rowSecurity: true, enabled: false });
+    assert.equal(t.rowSecurity, true);
+    assert.equal(t.enabled, false);
+    const reset = await tdb.updateTable({ databaseId, tableId: t.$id, name: 'Reset 2' });
+    assert.equal(reset.rowSecurity, false);
+    assert.equal(reset.enabled, true);
   });
 
   test('write() in table permissions expands to create, update and delete', async () => {
@@ -268,6 +276,21 @@ describe('columns', () => {
     await waitColumns(tdb, databaseId, tableId, ['legacystr', 'tags']);
   });
 
+  test('column keys equal to a column type name (email, text, integer, ...) are ordinary keys', async () => {
+    // GET/PATCH/DELETE .../columns/{key} route by method, so GET .../columns/text is getColumn
+    // even though POST .../columns/text is createTextColumn (utopia-php/http routes per method).
+    const t = (await newTable('Type-named keys')).$id;
+    await tdb.createTextColumn({ databaseId, tableId: t, key: 'text', required: false });
+    await tdb.createIntegerColumn({ databaseId, tableId: t, key: 'integer', required: false });
+    await tdb.createEmailColumn({ databaseId, tableId: t, key: 'email', required: false });
+    const [text, integer, email] = await waitColumns(tdb, databaseId, t, ['text', 'integer', 'email']);
+    assert.equal(text.type, 'text');
+    assert.equal(integer.type, 'integer');
+    assert.equal(email.format, 'email');
+    await tdb.deleteColumn({ databaseId, tableId: t, key: 'email' });
+    await waitGone(() => tdb.getColumn({ databaseId, tableId: t, key: 'email' }), 'column email');
+  });
+
   test('listColumns and getTable list every column with its own model', async () => {
     const list = await tdb.listColumns({ databaseId, tableId });
     const byKey = Object.fromEntries(list.columns.map((c) => [c.key, c]));
@@ -285,7 +308,7 @@ describe('columns', () => {
     assert.deepEqual(table.columns.map((c) => c.key).sort(), list.columns.map((c) => c.key).sort());
   });
 
-  test('column validation errors', async () => {
+  test('duplicate and invalid column keys', async () => {
     // Duplicate key (Attributes/Action.php::createAttribute -> DuplicateException).
     await expectError(tdb.createVarcharColumn({ databaseId, tableId, key: 'title', size: 10, required: false }),
       409, 'column_already_exists',
@@ -295,27 +318,28 @@ describe('columns', () => {
       400, 'general_argument_invalid', /^Invalid `key` param: Parameter must contain at most 36 chars/);
     await expectError(tdb.createVarcharColumn({ databaseId, tableId, key: 'a'.repeat(37), size: 10, required: false }),
       400, 'general_argument_invalid', /^Invalid `key` param/);
-    // default + required.
+  });
+
+  test('default values: not with required or array, within min/max and size, in the enum', async () => {
     await expectError(tdb.createVarcharColumn({ databaseId, tableId, key: 'reqdef', size: 10, required: true, xdefault: 'x' }),
       400, 'column_default_unsupported', 'Cannot set default value for required column');
-    // default + array.
     await expectError(tdb.createIntegerColumn({ databaseId, tableId, key: 'arrdef', required: false, array: true, xdefault: 1 }),
       400, 'column_default_unsupported', 'Cannot set default value for array columns');
-    // default outside min/max.
+    // The message is the Range validator's description (Attributes/Integer/Create.php).
     await expectError(tdb.createIntegerColumn({ databaseId, tableId, key: 'outofrange', required: false, min: 0, max: 10, xdefault: 11 }),
       400, 'column_value_invalid', 'Value must be a valid range between 0 and 10');
     await expectError(tdb.createIntegerColumn({ databaseId, tableId, key: 'minmax', required: false, min: 10, max: 0 }),
       400, 'column_value_invalid', 'Minimum value must be lesser than maximum value');
+    await expectError(tdb.createVarcharColumn({ databaseId, tableId, key: 'longdef', size: 3, required: false, xdefault: 'abcd' }),
+      400, 'column_value_invalid', 'Value must be a valid string and no longer than 3 chars');
+    await expectError(tdb.createEnumColumn({ databaseId, tableId, key: 'badenum', elements: ['a', 'b'], required: false, xdefault: 'c' }),
+      400, 'column_value_invalid', 'Default value not found in elements');
+  });
+
+  test('varchar size limit and unknown tables / columns', async () => {
     // varchar size is Range(1, 16381).
     await expectError(tdb.createVarcharColumn({ databaseId, tableId, key: 'huge', size: 16382, required: false }),
       400, 'general_argument_invalid', /^Invalid `size` param/);
-    // default longer than size.
-    await expectError(tdb.createVarcharColumn({ databaseId, tableId, key: 'longdef', size: 3, required: false, xdefault: 'abcd' }),
-      400, 'column_value_invalid', 'Value must be a valid string and no longer than 3 chars');
-    // enum default must be one of the elements.
-    await expectError(tdb.createEnumColumn({ databaseId, tableId, key: 'badenum', elements: ['a', 'b'], required: false, xdefault: 'c' }),
-      400, 'column_value_invalid', 'Default value not found in elements');
-    // Unknown table / column.
     await expectError(tdb.createVarcharColumn({ databaseId, tableId: 'no-such-table', key: 'x', size: 10, required: false }),
       404, 'table_not_found');
     await expectError(tdb.getColumn({ databaseId, tableId, key: 'nope' }), 404, 'column_not_found',
@@ -565,13 +589,23 @@ describe('rows with a key', () => {
     assert.deepEqual(sorted(row.$permissions), sorted([Permission.update(Role.users()), Permission.delete(Role.users())]));
   });
 
-  test('keys may set $createdAt / $updatedAt; $sequence and $tableId in data are ignored', async () => {
+  test('keys may set $createdAt', async () => {
+    // Documents/Create.php runs createDocuments inside withPreserveDates and keeps $createdAt /
+    // $updatedAt in data for keys (removeReadonlyAttributes(privileged: true)).
     const row = await tdb.createRow({
       databaseId, tableId, rowId: ID.unique(),
-      data: { title: 'Dated', $createdAt: '2020-01-02T03:04:05.000+00:00', $updatedAt: '2020-01-02T03:04:05.000+00:00', $tableId: 'other', $sequence: '999999' },
+      data: { title: 'Dated', $createdAt: '2020-01-02T03:04:05.000+00:00' },
     });
     assert.equal(row.$createdAt, '2020-01-02T03:04:05.000+00:00');
+  });
+
+  test('$sequence, $tableId and $databaseId in data are ignored', async () => {
+    const row = await tdb.createRow({
+      databaseId, tableId, rowId: ID.unique(),
+      data: { title: 'Readonly', $tableId: 'other', $databaseId: 'other', $sequence: '999999' },
+    });
     assert.equal(row.$tableId, tableId);
+    assert.equal(row.$databaseId, databaseId);
     assert.notEqual(row.$sequence, '999999');
   });
 });

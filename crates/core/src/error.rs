@@ -20,6 +20,11 @@ impl Error {
         Self { kind, custom: Some(message.into()) }
     }
 
+    /// The error with its message template filled with `value` (an id or key).
+    pub fn with(kind: ErrorType, value: &str) -> Self {
+        Self::msg(kind, kind.message_with(value))
+    }
+
     /// `400 general_argument_invalid` for parameter `name`, worded like Appwrite's validator.
     pub fn invalid_param(name: &str, why: &str) -> Self {
         Self::msg(ErrorType::GeneralArgumentInvalid, format!("Invalid `{name}` param: {why}"))

@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 
 use crate::records::{
     DatabaseRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord,
-    ProjectRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenRecord, UserRecord,
+    ProjectRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenRecord,
+    TransactionRecord, UserRecord,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -196,6 +197,19 @@ pub trait Store: Send + Sync + 'static {
     /// Applies the operations in order, all or none, and returns one result per operation
     /// (the row as written; `None` for deletes).
     async fn write_rows(&self, ops: Vec<RowOp>) -> StoreResult<Vec<Option<RowRecord>>>;
+
+    // Transactions.
+    async fn create_transaction(&self, tx: TransactionRecord) -> StoreResult<()>;
+    async fn get_transaction(&self, project: &str, id: &str) -> StoreResult<Option<TransactionRecord>>;
+    /// The project's transactions, or only `owner`'s.
+    async fn list_transactions(&self, project: &str, owner: Option<&str>) -> StoreResult<Vec<TransactionRecord>>;
+    /// Replaces the transaction if its stored `updated_at` is still `expect_updated_at`, else
+    /// `Precondition("stale")`.
+    async fn update_transaction(&self, tx: TransactionRecord, expect_updated_at: i64) -> StoreResult<()>;
+    async fn delete_transaction(&self, project: &str, id: &str) -> StoreResult<bool>;
+    /// Applies `ops` and stores `tx` (now committed) atomically, if the stored transaction is
+    /// still `pending`; else `Precondition("status")`.
+    async fn commit_transaction(&self, tx: TransactionRecord, ops: Vec<RowOp>) -> StoreResult<Vec<Option<RowRecord>>>;
 }
 
 /// One change to a table's schema.
@@ -210,6 +224,12 @@ pub enum SchemaChange {
     /// unique index.
     AddIndex(Index),
     DeleteIndex(String),
+    /// Adds a relationship: `column` on this table, `twin` on the related table `related`
+    /// (which may be this table), and for many-to-many the hidden `junction` table.
+    AddRelation { column: Box<Column>, related: String, twin: Box<Column>, junction: Option<Box<TableRecord>> },
+    /// Removes relationship `key` from this table, its twin from the related table and the
+    /// junction table, if any.
+    DeleteRelation(String),
 }
 
 /// A list of rows: filters already validated against the schema by core.

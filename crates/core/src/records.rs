@@ -209,6 +209,28 @@ impl TableRecord {
     }
 }
 
+/// The id of the hidden table that links the rows of a many-to-many relationship, named after
+/// the parent table and the parent's column key. Ids starting with `_` are never user ids.
+pub fn junction_id(parent_table: &str, parent_key: &str) -> String {
+    format!("_j_{parent_table}_{parent_key}")
+}
+
+/// A TablesDB transaction: operations staged until commit. `owner` is the user who created it
+/// (`None` for keys); only they (and keys) see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransactionRecord {
+    pub project_id: String,
+    pub id: String,
+    pub owner: Option<String>,
+    /// `pending`, `committing`, `committed` or `failed`.
+    pub status: String,
+    /// The staged operations as `createOperations` items (`{action, databaseId, tableId, rowId, data}`).
+    pub operations: Vec<Value>,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// A row of a user table. `data` holds the user columns only.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowRecord {

@@ -52,13 +52,32 @@ pub struct Server {
 /// preflight and the 404 fallback.
 pub fn router(server: Arc<Server>) -> Router {
     let mut by_path: HashMap<&'static str, MethodRouter> = HashMap::new();
-    for op in spec_ops() {
-        let Some(filter) = method_filter(op.method) else { continue };
+    let mut methods: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    let mut add = |path: &'static str, op: &'static SpecOp| {
+        let Some(filter) = method_filter(op.method) else { return };
+        let taken = methods.entry(path).or_default();
+        if taken.contains(&op.method) {
+            return;
+        }
+        taken.push(op.method);
         let s = server.clone();
         let b = binding(op.operation);
         let handler = move |req: Request| dispatch(s.clone(), op, b, req);
-        let entry = by_path.remove(op.path).unwrap_or_default();
-        by_path.insert(op.path, entry.on(filter, handler));
+        let entry = by_path.remove(path).unwrap_or_default();
+        by_path.insert(path, entry.on(filter, handler));
+    };
+    for op in spec_ops() {
+        add(op.path, op);
+    }
+    // A literal segment wins over a parameter in the router, so `GET …/columns/email` would
+    // meet only `POST …/columns/email`. Give each literal path the methods of the parameter
+    // routes it also matches (`GET …/columns/{key}`), as Appwrite's router does.
+    for literal in spec_ops() {
+        for op in spec_ops() {
+            if op.path != literal.path && shadows(literal.path, op.path) {
+                add(literal.path, op);
+            }
+        }
     }
     let mut router = Router::new();
     for (path, mr) in by_path {
@@ -71,6 +90,13 @@ pub fn router(server: Arc<Server>) -> Router {
             finish(&req_origin(&req), Reply::ok(&body).map(Reply::into_response).unwrap_or_else(|e| error_response(&e)))
         }))
         .fallback(not_found)
+}
+
+/// Whether the path `literal` is also an instance of `template` (same length, equal where
+/// `template` has literals).
+fn shadows(literal: &str, template: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) = (literal.split('/').collect(), template.split('/').collect());
+    a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x == y || (y.starts_with('{') && !x.starts_with('{')))
 }
 
 fn method_filter(m: &str) -> Option<MethodFilter> {

@@ -109,11 +109,21 @@ pub fn create_table(d: Dialect, shape: &TableShape) -> Vec<String> {
 pub fn drop_table(d: Dialect, shape: &TableShape) -> Vec<String> {
     let mut out = Vec::new();
     if d == Dialect::Sqlite {
-        for index in shape.indexes.iter().filter(|i| i.index_type == IndexType::Fulltext) {
-            out.push(format!("DROP TABLE IF EXISTS {}", ident(&fts_table(shape, index))));
+        for index in shape
+            .indexes
+            .iter()
+            .filter(|i| i.index_type == IndexType::Fulltext)
+        {
+            out.push(format!(
+                "DROP TABLE IF EXISTS {}",
+                ident(&fts_table(shape, index))
+            ));
         }
     }
-    out.push(format!("DROP TABLE IF EXISTS {}", ident(&perms_table(shape))));
+    out.push(format!(
+        "DROP TABLE IF EXISTS {}",
+        ident(&perms_table(shape))
+    ));
     out.push(format!("DROP TABLE IF EXISTS {}", ident(&shape.name)));
     out
 }
@@ -151,7 +161,10 @@ pub fn drop_column(d: Dialect, shape: &TableShape, key: &str) -> Vec<String> {
 }
 
 /// The index's physical columns (internal attributes mapped), each with its order.
-fn index_columns<'a>(shape: &'a TableShape, index: &'a Index) -> Vec<(&'a str, Option<IndexOrder>)> {
+fn index_columns<'a>(
+    shape: &'a TableShape,
+    index: &'a Index,
+) -> Vec<(&'a str, Option<IndexOrder>)> {
     index
         .columns
         .iter()
@@ -177,7 +190,11 @@ pub fn create_index(d: Dialect, shape: &TableShape, index: &Index) -> Vec<String
     match index.index_type {
         IndexType::Fulltext => create_fulltext(d, shape, index, &columns),
         IndexType::Key | IndexType::Unique | IndexType::Spatial => {
-            let unique = if index.index_type == IndexType::Unique { "UNIQUE " } else { "" };
+            let unique = if index.index_type == IndexType::Unique {
+                "UNIQUE "
+            } else {
+                ""
+            };
             let list = columns
                 .iter()
                 .map(|(column, order)| {
@@ -228,12 +245,19 @@ fn create_fulltext(
         )];
     }
     let list = quoted.join(", ");
-    let new = quoted.iter().map(|c| format!("new.{c}")).collect::<Vec<_>>().join(", ");
-    let old = quoted.iter().map(|c| format!("old.{c}")).collect::<Vec<_>>().join(", ");
+    let new = quoted
+        .iter()
+        .map(|c| format!("new.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let old = quoted
+        .iter()
+        .map(|c| format!("old.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let add = format!("INSERT INTO {fts} (rowid, {list}) VALUES (new.\"_seq\", {new});");
-    let remove = format!(
-        "INSERT INTO {fts} ({fts}, rowid, {list}) VALUES ('delete', old.\"_seq\", {old});"
-    );
+    let remove =
+        format!("INSERT INTO {fts} ({fts}, rowid, {list}) VALUES ('delete', old.\"_seq\", {old});");
     vec![
         format!(
             "CREATE VIRTUAL TABLE {fts} USING fts5({list}, content={}, content_rowid='_seq', tokenize='unicode61 remove_diacritics 0')",
@@ -262,13 +286,21 @@ pub fn drop_index(d: Dialect, shape: &TableShape, index: &Index) -> Vec<String> 
             let fts = fts_table(shape, index);
             let mut out = ["ai", "ad", "au"]
                 .iter()
-                .map(|suffix| format!("DROP TRIGGER IF EXISTS {}", ident(&format!("{fts}_{suffix}"))))
+                .map(|suffix| {
+                    format!(
+                        "DROP TRIGGER IF EXISTS {}",
+                        ident(&format!("{fts}_{suffix}"))
+                    )
+                })
                 .collect::<Vec<_>>();
             out.push(format!("DROP TABLE IF EXISTS {}", ident(&fts)));
             out
         }
         (Dialect::Postgres, IndexType::Fulltext) => {
-            vec![format!("DROP INDEX IF EXISTS {}", ident(&fts_table(shape, index)))]
+            vec![format!(
+                "DROP INDEX IF EXISTS {}",
+                ident(&fts_table(shape, index))
+            )]
         }
         _ => vec![format!(
             "DROP INDEX IF EXISTS {}",
@@ -292,7 +324,12 @@ pub fn rename_column(d: Dialect, shape: &TableShape, from: &str, to: &str) -> Ve
     for index in &fulltext {
         out.extend(drop_index(d, shape, index));
     }
-    out.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", ident(&shape.name), ident(from), ident(to)));
+    out.push(format!(
+        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+        ident(&shape.name),
+        ident(from),
+        ident(to)
+    ));
     let mut renamed = shape.clone();
     for c in &mut renamed.columns {
         if c.key == from {

@@ -49,12 +49,7 @@ fn invalid_value(name: &str) -> CompileError {
 
 /// `Equal` for `equal`, as Appwrite's messages capitalize method names.
 fn title(method: Method) -> String {
-    let name = method.as_str();
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-        None => String::new(),
-    }
+    title_case(method.as_str())
 }
 
 /// Checks filter queries against the table's schema the way `select` and `count` would, without
@@ -97,7 +92,11 @@ struct Compiler<'s, 'w> {
 /// A validated operand of a scalar (or array element) comparison.
 fn operand(attr: &Attr<'_>, name: &str, v: &Json) -> Result<Value, CompileError> {
     let bad = || invalid_value(name);
-    let string = || v.as_str().map(|s| Value::Text(s.to_owned())).ok_or_else(bad);
+    let string = || {
+        v.as_str()
+            .map(|s| Value::Text(s.to_owned()))
+            .ok_or_else(bad)
+    };
     let datetime = || {
         v.as_str()
             .and_then(parse_datetime)
@@ -186,7 +185,9 @@ impl Compiler<'_, '_> {
                 Ok(format!("({})", parts.join(joiner)))
             }
             Method::ElemMatch => Err(error("elemMatch is not supported by the database")),
-            m if m.is_vector() => Err(error("Vector queries can only be used on vector attributes")),
+            m if m.is_vector() => Err(error(
+                "Vector queries can only be used on vector attributes",
+            )),
             m if m.kind() != MethodKind::Filter => Err(error(format!("Invalid query method: {m}"))),
             Method::Exists | Method::NotExists => self.exists(q),
             _ => self.leaf(q),
@@ -265,14 +266,20 @@ impl Compiler<'_, '_> {
         let col = attr.expr();
         let at_least_one = || {
             if values.is_empty() {
-                Err(error(format!("{} queries require at least one value.", title(method))))
+                Err(error(format!(
+                    "{} queries require at least one value.",
+                    title(method)
+                )))
             } else {
                 Ok(())
             }
         };
         let exactly_one = || match values.as_slice() {
             [value] => Ok(value.clone()),
-            _ => Err(error(format!("{} queries require exactly one value.", title(method)))),
+            _ => Err(error(format!(
+                "{} queries require exactly one value.",
+                title(method)
+            ))),
         };
         let needs_text = || {
             if attr.is_text() {
@@ -287,7 +294,10 @@ impl Compiler<'_, '_> {
             Method::Equal | Method::NotEqual => {
                 at_least_one()?;
                 let not = method == Method::NotEqual;
-                let placeholders = values.into_iter().map(|v| self.w.bind(v)).collect::<Vec<_>>();
+                let placeholders = values
+                    .into_iter()
+                    .map(|v| self.w.bind(v))
+                    .collect::<Vec<_>>();
                 Ok(in_list(&col, &placeholders, not))
             }
             Method::LessThan
@@ -306,19 +316,23 @@ impl Compiler<'_, '_> {
             }
             Method::Between | Method::NotBetween => {
                 let [low, high] = <[Value; 2]>::try_from(values).map_err(|_| {
-                    error(format!("{} queries require exactly two values.", title(method)))
+                    error(format!(
+                        "{} queries require exactly two values.",
+                        title(method)
+                    ))
                 })?;
-                let not = if method == Method::NotBetween { "NOT " } else { "" };
+                let not = if method == Method::NotBetween {
+                    "NOT "
+                } else {
+                    ""
+                };
                 let low = self.w.bind(low);
                 let high = self.w.bind(high);
                 Ok(format!("{col} {not}BETWEEN {low} AND {high}"))
             }
             Method::IsNull => Ok(format!("{col} IS NULL")),
             Method::IsNotNull => Ok(format!("{col} IS NOT NULL")),
-            Method::StartsWith
-            | Method::NotStartsWith
-            | Method::EndsWith
-            | Method::NotEndsWith => {
+            Method::StartsWith | Method::NotStartsWith | Method::EndsWith | Method::NotEndsWith => {
                 needs_text()?;
                 let value = exactly_one()?;
                 let p = self.w.bind(Value::Text(text_of(&value)));
@@ -369,8 +383,12 @@ impl Compiler<'_, '_> {
     fn array_contains(&mut self, method: Method, col: &str, values: Vec<Value>) -> String {
         match self.w.dialect {
             Dialect::Sqlite => {
-                let member = |test: String| format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE {test})");
-                let placeholders = values.into_iter().map(|v| self.w.bind(v)).collect::<Vec<_>>();
+                let member =
+                    |test: String| format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE {test})");
+                let placeholders = values
+                    .into_iter()
+                    .map(|v| self.w.bind(v))
+                    .collect::<Vec<_>>();
                 match method {
                     Method::ContainsAll => format!(
                         "({})",
@@ -429,15 +447,11 @@ impl Compiler<'_, '_> {
     }
 
     fn search(&mut self, method: Method, attr: &Attr<'_>, name: &str, text: &str) -> String {
-        let index = self
-            .shape
-            .indexes
-            .iter()
-            .find(|i| {
-                i.index_type == IndexType::Fulltext
-                    && i.columns.len() == 1
-                    && i.columns.first().is_some_and(|c| c == name)
-            });
+        let index = self.shape.indexes.iter().find(|i| {
+            i.index_type == IndexType::Fulltext
+                && i.columns.len() == 1
+                && i.columns.first().is_some_and(|c| c == name)
+        });
         let Some(index) = index else {
             if self.deferred.is_none() {
                 self.deferred = Some(error(format!(
@@ -463,10 +477,7 @@ impl Compiler<'_, '_> {
             }
             Dialect::Postgres => {
                 let p = self.w.bind(Value::Text(tsquery(&words, phrase)));
-                let test = format!(
-                    "{} @@ to_tsquery('simple', {p})",
-                    tsvector(&[attr.expr()])
-                );
+                let test = format!("{} @@ to_tsquery('simple', {p})", tsvector(&[attr.expr()]));
                 if not { format!("NOT ({test})") } else { test }
             }
         }
@@ -491,7 +502,10 @@ impl Compiler<'_, '_> {
         };
         let first = || {
             q.values.first().ok_or_else(|| {
-                error(format!("{} queries require at least one value.", title(method)))
+                error(format!(
+                    "{} queries require at least one value.",
+                    title(method)
+                ))
             })
         };
         let dialect = self.w.dialect;
@@ -519,7 +533,10 @@ impl Compiler<'_, '_> {
             // Topological equality, as Appwrite's ST_Equals: any of the values.
             Method::Equal | Method::NotEqual => {
                 if q.values.is_empty() {
-                    return Err(error(format!("{} queries require at least one value.", title(method))));
+                    return Err(error(format!(
+                        "{} queries require at least one value.",
+                        title(method)
+                    )));
                 }
                 let (function, column) = predicate("equals");
                 let mut calls = Vec::with_capacity(q.values.len());
@@ -575,9 +592,11 @@ impl Compiler<'_, '_> {
                     _ => return Err(shape_error()),
                 };
                 let (target, distance, meters) = match params.as_slice() {
-                    [target, distance, rest @ ..] => {
-                        (target, distance, rest.first().is_some_and(|m| *m == Json::Bool(true)))
-                    }
+                    [target, distance, rest @ ..] => (
+                        target,
+                        distance,
+                        rest.first().is_some_and(|m| *m == Json::Bool(true)),
+                    ),
                     _ => return Err(shape_error()),
                 };
                 let distance = distance.as_f64().ok_or_else(|| invalid_value(name))?;
@@ -655,7 +674,13 @@ pub(crate) fn fts5_query(words: &[String], phrase: bool) -> String {
     words
         .iter()
         .enumerate()
-        .map(|(i, w)| if i == last { format!("\"{w}\"*") } else { format!("\"{w}\"") })
+        .map(|(i, w)| {
+            if i == last {
+                format!("\"{w}\"*")
+            } else {
+                format!("\"{w}\"")
+            }
+        })
         .collect::<Vec<_>>()
         .join(" OR ")
 }
@@ -673,7 +698,13 @@ pub(crate) fn tsquery(words: &[String], phrase: bool) -> String {
     words
         .iter()
         .enumerate()
-        .map(|(i, w)| if i == last { format!("'{w}':*") } else { format!("'{w}'") })
+        .map(|(i, w)| {
+            if i == last {
+                format!("'{w}':*")
+            } else {
+                format!("'{w}'")
+            }
+        })
         .collect::<Vec<_>>()
         .join(" | ")
 }

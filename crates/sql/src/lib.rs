@@ -26,9 +26,10 @@
 //!   columns use `COLLATE "C"` so comparisons and orders match SQLite's binary collation, and
 //!   ORDER BY spells out SQLite's NULL placement (NULLs first ascending, last descending).
 //! - SQLite statements call functions the store registers: `regexp(pattern, text)` (for
-//!   `REGEXP`), and the spatial predicates `ox_geo_crosses`, `ox_geo_intersects`,
-//!   `ox_geo_overlaps`, `ox_geo_touches`, `ox_geo_covers` (geometry JSON, geometry JSON) → bool
-//!   and `ox_geo_distance(geometry JSON, geometry JSON, meters bool)` → float.
+//!   `REGEXP`), the spatial predicates `ox_geo_equals`, `ox_geo_crosses`, `ox_geo_intersects`,
+//!   `ox_geo_overlaps`, `ox_geo_touches`, `ox_geo_covers` (column JSON, geometry JSON) → bool
+//!   (`contains` is `covers`), and `ox_geo_distance(column JSON, geometry JSON, meters)` → real.
+//!   Geometry parameters are canonical coordinate-array JSON (see [`geo`]).
 
 mod ddl;
 mod filter;
@@ -39,7 +40,7 @@ mod writer;
 
 pub use ddl::{add_column, create_index, create_table, drop_column, drop_index, drop_table, rename_column};
 pub use filter::validate_filters;
-pub use list::{Cursor, List, count, cursor_anchor, select};
+pub use list::{Cursor, List, count, cursor_anchor, select, validate_orders};
 pub use rows::{
     RowWrite, delete_perms, delete_row, insert_perms, insert_row, row_columns, select_by_id,
     update_row,
@@ -67,7 +68,8 @@ pub struct Statement {
 #[error("{0}")]
 pub struct CompileError(pub String);
 
-pub mod geo;
+/// Spatial predicates live with the wire types (core validates geometries too).
+pub use oxwrite_types::geo;
 
 #[cfg(test)]
 mod tests;

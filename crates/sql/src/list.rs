@@ -65,19 +65,21 @@ fn order_keys<'s>(
             )));
         }
         if attr.is_array() {
-            return Err(CompileError(format!("Cannot order by array attribute: {name}")));
+            return Err(CompileError(format!(
+                "Cannot order by array attribute: {name}"
+            )));
         }
         if attr.is_spatial() {
-            return Err(CompileError(format!("Cannot order by spatial attribute: {name}")));
+            return Err(CompileError(format!(
+                "Cannot order by spatial attribute: {name}"
+            )));
         }
         keys.push(Key {
             attr,
             ascending: *order == Order::Asc,
         });
     }
-    let unique = keys
-        .iter()
-        .any(|k| matches!(k.attr, Attr::Seq | Attr::Id));
+    let unique = keys.iter().any(|k| matches!(k.attr, Attr::Seq | Attr::Id));
     if tie_breaker && !unique {
         keys.push(Key {
             attr: Attr::Seq,
@@ -171,6 +173,12 @@ fn where_clause(conditions: &[String]) -> String {
 
 fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Checks orders against the table's schema the way `select` would (unknown attributes, array,
+/// spatial and virtual relationship columns), without writing SQL.
+pub fn validate_orders(shape: &TableShape, orders: &[(String, Order)]) -> Result<(), CompileError> {
+    order_keys(shape, orders, false).map(drop)
 }
 
 /// One page of rows (columns as [`crate::row_columns`] describes).

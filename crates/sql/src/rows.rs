@@ -25,7 +25,11 @@ pub fn row_columns(shape: &TableShape) -> Vec<&Column> {
 
 /// Whether the column is JSON (jsonb on PostgreSQL).
 pub(crate) fn is_json(column: &Column) -> bool {
-    column.array || matches!(column.storage(), Storage::Point | Storage::Line | Storage::Polygon)
+    column.array
+        || matches!(
+            column.storage(),
+            Storage::Point | Storage::Line | Storage::Polygon
+        )
 }
 
 /// The select list of a row: internal columns, then the physical user columns.
@@ -105,7 +109,11 @@ pub fn update_row(
     values: &[(String, Value)],
 ) -> Statement {
     let mut w = Writer::new(d);
-    let mut sets = vec![format!("{} = {}", ident("_updated_at"), w.bind(Value::Int(updated_at)))];
+    let mut sets = vec![format!(
+        "{} = {}",
+        ident("_updated_at"),
+        w.bind(Value::Int(updated_at))
+    )];
     if let Some(permissions) = permissions {
         let placeholder = w.bind(permissions_json(permissions));
         sets.push(format!("{} = {placeholder}", ident("_permissions")));
@@ -131,7 +139,11 @@ pub fn update_row(
 pub fn delete_row(d: Dialect, shape: &TableShape, seq: i64) -> Statement {
     let mut w = Writer::new(d);
     let seq = w.bind(Value::Int(seq));
-    let sql = format!("DELETE FROM {} WHERE {} = {seq}", ident(&shape.name), ident("_seq"));
+    let sql = format!(
+        "DELETE FROM {} WHERE {} = {seq}",
+        ident(&shape.name),
+        ident("_seq")
+    );
     w.finish(sql)
 }
 

@@ -54,10 +54,11 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
     let ts = match time::parse(s) {
         Some(ts) => ts,
         None => {
-            let civil = s
-                .parse::<jiff::civil::DateTime>()
-                .ok()
-                .or_else(|| s.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())))?;
+            let civil = s.parse::<jiff::civil::DateTime>().ok().or_else(|| {
+                s.parse::<jiff::civil::Date>()
+                    .ok()
+                    .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+            })?;
             civil.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp()
         }
     };
@@ -256,7 +257,10 @@ mod tests {
             (ColumnType::Datetime, json!("2020-10-15T06:38:00.123+00:00")),
             (ColumnType::Point, json!([1.5, -2.0])),
             (ColumnType::Line, json!([[1.0, 2.0], [3.0, 4.0]])),
-            (ColumnType::Polygon, json!([[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]])),
+            (
+                ColumnType::Polygon,
+                json!([[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]]),
+            ),
             (ColumnType::Relationship, json!("row1")),
         ];
         for (column_type, v) in cases {
@@ -275,24 +279,42 @@ mod tests {
             encode(&dt, &json!("2020-10-15T08:38:00.123+02:00")).unwrap(),
             Value::Int(1_602_743_880_123)
         );
-        assert_eq!(encode(&dt, &json!("1970-01-02")).unwrap(), Value::Int(86_400_000));
-        assert_eq!(encode(&dt, &json!("1970-01-01T00:00:01")).unwrap(), Value::Int(1000));
+        assert_eq!(
+            encode(&dt, &json!("1970-01-02")).unwrap(),
+            Value::Int(86_400_000)
+        );
+        assert_eq!(
+            encode(&dt, &json!("1970-01-01T00:00:01")).unwrap(),
+            Value::Int(1000)
+        );
         assert!(encode(&dt, &json!("yesterday")).is_err());
         assert!(encode(&dt, &json!("")).is_err());
         let float = column("f", ColumnType::Float, false);
         assert_eq!(encode(&float, &json!(2)).unwrap(), Value::Float(2.0));
         let point = column("p", ColumnType::Point, false);
-        assert_eq!(encode(&point, &json!([1, 2])).unwrap(), Value::Text("[1.0,2.0]".into()));
+        assert_eq!(
+            encode(&point, &json!([1, 2])).unwrap(),
+            Value::Text("[1.0,2.0]".into())
+        );
         assert!(encode(&point, &json!("x")).is_err());
-        assert_eq!(encode(&point, &json!("POINT(1 2)")).unwrap(), Value::Text("[1.0,2.0]".into()));
+        assert_eq!(
+            encode(&point, &json!("POINT(1 2)")).unwrap(),
+            Value::Text("[1.0,2.0]".into())
+        );
         let tags = column("t", ColumnType::String, true);
-        assert_eq!(encode(&tags, &json!(["a", "b"])).unwrap(), Value::Text(r#"["a","b"]"#.into()));
+        assert_eq!(
+            encode(&tags, &json!(["a", "b"])).unwrap(),
+            Value::Text(r#"["a","b"]"#.into())
+        );
         assert!(encode(&tags, &json!("a")).is_err());
         assert!(encode(&tags, &json!([1])).is_err());
         let dates = column("ds", ColumnType::Datetime, true);
         let stored = encode(&dates, &json!(["1970-01-01T00:00:01.000+00:00"])).unwrap();
         assert_eq!(stored, Value::Text("[1000]".into()));
-        assert_eq!(decode(&dates, stored), json!(["1970-01-01T00:00:01.000+00:00"]));
+        assert_eq!(
+            decode(&dates, stored),
+            json!(["1970-01-01T00:00:01.000+00:00"])
+        );
         let floats = column("fs", ColumnType::Float, true);
         let stored = encode(&floats, &json!([1, 2.5])).unwrap();
         assert_eq!(stored, Value::Text("[1.0,2.5]".into()));

@@ -73,7 +73,9 @@ fn text<'a>(v: ValueRef<'a>) -> Option<Cow<'a, str>> {
 fn compile(pattern: ValueRef<'_>) -> Result<Regex, String> {
     let pattern = text(pattern).ok_or("regexp: NULL pattern")?;
     if pattern.len() > REGEX_MAX_PATTERN {
-        return Err(format!("regexp: pattern longer than {REGEX_MAX_PATTERN} bytes"));
+        return Err(format!(
+            "regexp: pattern longer than {REGEX_MAX_PATTERN} bytes"
+        ));
     }
     RegexBuilder::new(&pattern)
         .size_limit(REGEX_SIZE_LIMIT)
@@ -125,7 +127,9 @@ fn distance(ctx: &Context<'_>) -> rusqlite::Result<Option<f64>> {
         ValueRef::Integer(i) => i != 0,
         ValueRef::Real(f) => f != 0.0,
         ValueRef::Text(_) | ValueRef::Blob(_) => {
-            return Err(user_error("ox_geo_distance: argument 3 must be a boolean".to_owned()));
+            return Err(user_error(
+                "ox_geo_distance: argument 3 must be a boolean".to_owned(),
+            ));
         }
     };
     Ok(geometries(ctx, "ox_geo_distance")?.map(|(a, b)| geo::distance(&a, &b, meters)))
@@ -161,7 +165,10 @@ mod tests {
         assert_eq!(one(&c, "SELECT 'abc' NOT REGEXP 'x'"), Value::Integer(1));
         assert_eq!(one(&c, "SELECT regexp('^a.c$', 'abc')"), Value::Integer(1));
         assert_eq!(one(&c, "SELECT 'ABC' REGEXP '(?i)abc'"), Value::Integer(1));
-        assert_eq!(one(&c, "SELECT 'héllo' REGEXP '^h.llo$'"), Value::Integer(1));
+        assert_eq!(
+            one(&c, "SELECT 'héllo' REGEXP '^h.llo$'"),
+            Value::Integer(1)
+        );
         assert_eq!(one(&c, "SELECT 12345 REGEXP '^[0-9]+$'"), Value::Integer(1));
         assert_eq!(one(&c, "SELECT NULL REGEXP 'a'"), Value::Null);
         assert_eq!(one(&c, "SELECT 'a' REGEXP NULL"), Value::Null);
@@ -184,7 +191,9 @@ mod tests {
             "CREATE TABLE t(s TEXT); INSERT INTO t VALUES ('apple'), ('banana'), (NULL), ('cherry');",
         )
         .unwrap();
-        let mut stmt = c.prepare("SELECT s FROM t WHERE s REGEXP ?1 ORDER BY s").unwrap();
+        let mut stmt = c
+            .prepare("SELECT s FROM t WHERE s REGEXP ?1 ORDER BY s")
+            .unwrap();
         let rows: Vec<String> = stmt
             .query_map(["an|rr"], |r| r.get(0))
             .unwrap()
@@ -200,26 +209,51 @@ mod tests {
         let cases = [
             (format!("ox_geo_intersects({sq}, '[5,5]')"), 1),
             (format!("ox_geo_intersects({sq}, '[15,5]')"), 0),
-            (format!("ox_geo_intersects('[5,5]', 'POINT(5 5)')"), 1),
+            ("ox_geo_intersects('[5,5]', 'POINT(5 5)')".to_owned(), 1),
             (format!("ox_geo_crosses('[[-5,5],[15,5]]', {sq})"), 1),
             (format!("ox_geo_crosses('[[1,1],[2,2]]', {sq})"), 0),
-            (format!("ox_geo_overlaps({sq}, '[[[5,5],[15,5],[15,15],[5,15]]]')"), 1),
-            (format!("ox_geo_overlaps({sq}, '[[[20,20],[30,20],[30,30],[20,20]]]')"), 0),
-            (format!("ox_geo_touches({sq}, '[[[10,0],[20,0],[20,10],[10,10],[10,0]]]')"), 1),
+            (
+                format!("ox_geo_overlaps({sq}, '[[[5,5],[15,5],[15,15],[5,15]]]')"),
+                1,
+            ),
+            (
+                format!("ox_geo_overlaps({sq}, '[[[20,20],[30,20],[30,30],[20,20]]]')"),
+                0,
+            ),
+            (
+                format!("ox_geo_touches({sq}, '[[[10,0],[20,0],[20,10],[10,10],[10,0]]]')"),
+                1,
+            ),
             (format!("ox_geo_touches({sq}, '[5,5]')"), 0),
-            (format!("ox_geo_equals({sq}, '[[[10,10],[10,0],[0,0],[0,10]]]')"), 1),
-            (format!("ox_geo_equals('[[0,0],[2,0]]', '[[2,0],[1,0],[0,0]]')"), 1),
-            (format!("ox_geo_equals('[1,2]', '[1,2.5]')"), 0),
+            (
+                format!("ox_geo_equals({sq}, '[[[10,10],[10,0],[0,0],[0,10]]]')"),
+                1,
+            ),
+            (
+                "ox_geo_equals('[[0,0],[2,0]]', '[[2,0],[1,0],[0,0]]')".to_owned(),
+                1,
+            ),
+            ("ox_geo_equals('[1,2]', '[1,2.5]')".to_owned(), 0),
             (format!("ox_geo_contains({sq}, '[0,0]')"), 0),
             (format!("ox_geo_covers({sq}, '[0,0]')"), 1),
             (format!("NOT ox_geo_intersects({sq}, '[15,5]')"), 1),
         ];
         for (expr, want) in cases {
-            assert_eq!(one(&c, &format!("SELECT {expr}")), Value::Integer(want), "{expr}");
+            assert_eq!(
+                one(&c, &format!("SELECT {expr}")),
+                Value::Integer(want),
+                "{expr}"
+            );
         }
-        assert_eq!(one(&c, "SELECT ox_geo_intersects(NULL, '[1,2]')"), Value::Null);
+        assert_eq!(
+            one(&c, "SELECT ox_geo_intersects(NULL, '[1,2]')"),
+            Value::Null
+        );
         assert_eq!(one(&c, "SELECT ox_geo_touches('[1,2]', NULL)"), Value::Null);
-        assert!(err(&c, "SELECT ox_geo_equals('[1,2]', 'nope')").contains("argument 2 is not a geometry"));
+        assert!(
+            err(&c, "SELECT ox_geo_equals('[1,2]', 'nope')")
+                .contains("argument 2 is not a geometry")
+        );
     }
 
     #[test]
@@ -229,14 +263,26 @@ mod tests {
             one(&c, "SELECT ox_geo_distance('[5,5]', '[6,6]', 0)"),
             Value::Real(std::f64::consts::SQRT_2)
         );
-        assert_eq!(one(&c, "SELECT ox_geo_distance('[[0,0],[10,0]]', '[5,3]', false)"), Value::Real(3.0));
+        assert_eq!(
+            one(
+                &c,
+                "SELECT ox_geo_distance('[[0,0],[10,0]]', '[5,3]', false)"
+            ),
+            Value::Real(3.0)
+        );
         let Value::Real(m) = one(&c, "SELECT ox_geo_distance('[0,0]', '[0,1]', true)") else {
             panic!("not a real");
         };
         let one_degree = geo::EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
         assert!((m - one_degree).abs() < 1e-6, "{m}");
-        assert_eq!(one(&c, "SELECT ox_geo_distance('[0,0]', '[0,1]', NULL)"), Value::Real(1.0));
-        assert_eq!(one(&c, "SELECT ox_geo_distance(NULL, '[0,1]', 1)"), Value::Null);
+        assert_eq!(
+            one(&c, "SELECT ox_geo_distance('[0,0]', '[0,1]', NULL)"),
+            Value::Real(1.0)
+        );
+        assert_eq!(
+            one(&c, "SELECT ox_geo_distance(NULL, '[0,1]', 1)"),
+            Value::Null
+        );
         assert_eq!(
             one(&c, "SELECT ox_geo_distance('[0,0]', '[3,4]', 0) < 5.5"),
             Value::Integer(1)

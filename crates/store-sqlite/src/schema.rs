@@ -188,6 +188,22 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (project_id, database_id, id)
     ) STRICT;
     "#,
+    // 3: TablesDB transactions (staged operations until commit).
+    r#"
+    CREATE TABLE transactions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        owner TEXT,
+        status TEXT NOT NULL,
+        operations TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, id)
+    ) STRICT;
+    CREATE INDEX transactions_expiry ON transactions (expires_at);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> StoreResult<()> {

@@ -9,7 +9,7 @@ use oxwrite_core::ports::{
 };
 use oxwrite_core::records::{
     DatabaseRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord, ProjectRecord,
-    RowRecord, SessionRecord, TableRecord, TeamRecord, TokenKind, TokenRecord, UserRecord,
+    RowRecord, SessionRecord, TableRecord, TeamRecord, TokenKind, TokenRecord, TransactionRecord, UserRecord,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -699,7 +699,8 @@ impl Store for SqliteStore {
         let (p, d) = (project.to_owned(), database.to_owned());
         self.db
             .read(move |c| {
-                let scope = "db_tables.project_id = ? AND db_tables.database_id = ?";
+                // Tables whose id starts with `_` are internal (relationship junctions).
+                let scope = "db_tables.project_id = ? AND db_tables.database_id = ? AND substr(db_tables.id, 1, 1) <> '_'";
                 listing::run(c, &tables::TABLES_LISTING, tables::TABLE_COLS, "db_tables", scope, vec![p.into(), d.into()], &params, tables::table)
             })
             .await
@@ -742,6 +743,48 @@ impl Store for SqliteStore {
 
     async fn write_rows(&self, ops: Vec<RowOp>) -> StoreResult<Vec<Option<RowRecord>>> {
         self.db.write(move |c| tables::write_rows(c, ops)).await
+    }
+
+    async fn create_transaction(&self, tx: TransactionRecord) -> StoreResult<()> {
+        self.db.write(move |c| tables::put_transaction(c, &tx, None)).await
+    }
+
+    async fn get_transaction(&self, project: &str, id: &str) -> StoreResult<Option<TransactionRecord>> {
+        let (p, i) = (project.to_owned(), id.to_owned());
+        self.db
+            .read(move |c| {
+                let sql = format!("SELECT {} FROM transactions WHERE project_id = ?1 AND id = ?2", tables::TX_COLS);
+                one(c, &sql, params![p, i], tables::transaction)
+            })
+            .await
+    }
+
+    async fn list_transactions(&self, project: &str, owner: Option<&str>) -> StoreResult<Vec<TransactionRecord>> {
+        let (p, o) = (project.to_owned(), owner.map(str::to_owned));
+        self.db
+            .read(move |c| {
+                let sql = format!(
+                    "SELECT {} FROM transactions WHERE project_id = ?1 AND (?2 IS NULL OR owner = ?2) ORDER BY seq LIMIT 5000",
+                    tables::TX_COLS
+                );
+                all(c, &sql, params![p, o], tables::transaction)
+            })
+            .await
+    }
+
+    async fn update_transaction(&self, tx: TransactionRecord, expect_updated_at: i64) -> StoreResult<()> {
+        self.db.write(move |c| tables::put_transaction(c, &tx, Some(expect_updated_at))).await
+    }
+
+    async fn delete_transaction(&self, project: &str, id: &str) -> StoreResult<bool> {
+        let (p, i) = (project.to_owned(), id.to_owned());
+        self.db
+            .write(move |c| Ok(c.execute("DELETE FROM transactions WHERE project_id = ?1 AND id = ?2", params![p, i]).map_err(internal)? > 0))
+            .await
+    }
+
+    async fn commit_transaction(&self, tx: TransactionRecord, ops: Vec<RowOp>) -> StoreResult<Vec<Option<RowRecord>>> {
+        self.db.write(move |c| tables::commit_transaction(c, &tx, ops)).await
     }
 }
 

@@ -26,6 +26,7 @@ pub const DATABASES_LISTING: Listing = Listing {
         ("$updatedAt", "databases.updated_at", listing::Kind::Datetime),
         ("$sequence", "databases.seq", listing::Kind::Int),
         ("name", "databases.name", listing::Kind::Text),
+        ("type", "databases.kind", listing::Kind::Text),
     ],
     search: "databases.name",
 };
@@ -216,6 +217,52 @@ pub fn change_schema(c: &Connection, project: &str, database: &str, id: &str, ch
             let index: Index = t.indexes.iter().find(|i| i.key == key).cloned().ok_or(StoreError::NotFound("index"))?;
             run_ddl(c, sql::drop_index(D, &shape, &index))?;
             t.indexes.retain(|i| i.key != key);
+        }
+        SchemaChange::AddRelation { column, related, twin, junction } => {
+            if t.columns.iter().any(|o| o.key.eq_ignore_ascii_case(&column.key)) {
+                return Err(StoreError::Conflict("column"));
+            }
+            run_ddl(c, sql::add_column(D, &shape, &column))?;
+            t.columns.push(*column);
+            // The twin goes onto the related table, which may be this one.
+            if related == t.id {
+                if t.columns.iter().any(|o| o.key.eq_ignore_ascii_case(&twin.key)) {
+                    return Err(StoreError::Conflict("twin"));
+                }
+                run_ddl(c, sql::add_column(D, &t.shape(), &twin))?;
+                t.columns.push(*twin);
+            } else {
+                let mut r = load_table(c, project, database, &related)?.ok_or(StoreError::NotFound("related"))?;
+                if r.columns.iter().any(|o| o.key.eq_ignore_ascii_case(&twin.key)) {
+                    return Err(StoreError::Conflict("twin"));
+                }
+                run_ddl(c, sql::add_column(D, &r.shape(), &twin))?;
+                r.columns.push(*twin);
+                update_table(c, &r)?;
+            }
+            if let Some(j) = junction {
+                create_table(c, *j)?;
+            }
+        }
+        SchemaChange::DeleteRelation(key) => {
+            let col = t.columns.iter().find(|o| o.key == key).cloned().ok_or(StoreError::NotFound("column"))?;
+            let rel = col.relation.clone().ok_or(StoreError::NotFound("column"))?;
+            run_ddl(c, sql::drop_column(D, &shape, &key))?;
+            t.columns.retain(|o| o.key != key);
+            let (parent_table, parent_key) = match rel.side {
+                oxwrite_types::schema::Side::Parent => (t.id.clone(), key.clone()),
+                oxwrite_types::schema::Side::Child => (rel.related_table.clone(), rel.two_way_key.clone()),
+            };
+            if rel.related_table == t.id {
+                let twin_shape = t.shape();
+                run_ddl(c, sql::drop_column(D, &twin_shape, &rel.two_way_key))?;
+                t.columns.retain(|o| o.key != rel.two_way_key);
+            } else if let Some(mut r) = load_table(c, project, database, &rel.related_table)? {
+                run_ddl(c, sql::drop_column(D, &r.shape(), &rel.two_way_key))?;
+                r.columns.retain(|o| o.key != rel.two_way_key);
+                update_table(c, &r)?;
+            }
+            delete_table(c, project, database, &oxwrite_core::records::junction_id(&parent_table, &parent_key))?;
         }
     }
     t.updated_at = t.updated_at.max(oxwrite_types::time::to_millis(jiff::Timestamp::now()));
@@ -416,6 +463,66 @@ pub fn write_rows(c: &Connection, ops: Vec<RowOp>) -> StoreResult<Vec<Option<Row
             }
         });
     }
+    Ok(out)
+}
+
+// Transactions.
+
+pub const TX_COLS: &str = "project_id, id, owner, status, operations, expires_at, created_at, updated_at";
+
+pub fn transaction(r: &rusqlite::Row) -> rusqlite::Result<oxwrite_core::records::TransactionRecord> {
+    Ok(oxwrite_core::records::TransactionRecord {
+        project_id: r.get(0)?,
+        id: r.get(1)?,
+        owner: r.get(2)?,
+        status: r.get(3)?,
+        operations: parse(r, 4)?,
+        expires_at: r.get(5)?,
+        created_at: r.get(6)?,
+        updated_at: r.get(7)?,
+    })
+}
+
+pub fn put_transaction(c: &Connection, t: &oxwrite_core::records::TransactionRecord, expect: Option<i64>) -> StoreResult<()> {
+    match expect {
+        None => {
+            // Finished or long-expired transactions of anyone are swept on the way.
+            c.execute("DELETE FROM transactions WHERE expires_at < ?1", params![t.created_at - 86_400_000]).map_err(internal)?;
+            c.execute(
+                &format!("INSERT INTO transactions ({TX_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+                params![t.project_id, t.id, t.owner, t.status, json(&t.operations), t.expires_at, t.created_at, t.updated_at],
+            )
+            .map_err(crate::rows::write_error)?;
+        }
+        Some(expect) => {
+            let n = c
+                .execute(
+                    "UPDATE transactions SET status = ?3, operations = ?4, updated_at = ?5 WHERE project_id = ?1 AND id = ?2 AND updated_at = ?6",
+                    params![t.project_id, t.id, t.status, json(&t.operations), t.updated_at, expect],
+                )
+                .map_err(internal)?;
+            if n == 0 {
+                return Err(StoreError::Precondition("stale"));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn commit_transaction(c: &Connection, t: &oxwrite_core::records::TransactionRecord, ops: Vec<RowOp>) -> StoreResult<Vec<Option<RowRecord>>> {
+    let status: Option<String> = c
+        .query_row("SELECT status FROM transactions WHERE project_id = ?1 AND id = ?2", params![t.project_id, t.id], |r| r.get(0))
+        .optional()
+        .map_err(internal)?;
+    if status.as_deref() != Some("pending") {
+        return Err(StoreError::Precondition("status"));
+    }
+    let out = write_rows(c, ops)?;
+    c.execute(
+        "UPDATE transactions SET status = ?3, updated_at = ?4 WHERE project_id = ?1 AND id = ?2",
+        params![t.project_id, t.id, t.status, t.updated_at],
+    )
+    .map_err(internal)?;
     Ok(out)
 }
 

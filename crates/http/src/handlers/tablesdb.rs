@@ -7,7 +7,9 @@ use oxwrite_core::services::tablesdb::columns::{ColumnInput, ColumnUpdate};
 use oxwrite_core::services::tablesdb::indexes::IndexInput;
 use oxwrite_core::services::tablesdb::rows::{NewRow, RowPatch};
 use oxwrite_core::services::tablesdb::tables::{NewTable, TableUpdate};
-use oxwrite_core::services::tablesdb::{Api, TableRef, columns, databases, indexes, rows, tables as tbl};
+use oxwrite_core::services::tablesdb::relations::{self, RelationInput};
+use oxwrite_core::services::tablesdb::{Api, TableRef, columns, databases, indexes, rows, tables as tbl, transactions};
+use oxwrite_types::ErrorType;
 use oxwrite_types::schema::ColumnType;
 use serde_json::Value;
 
@@ -151,7 +153,7 @@ pub mod columns_by_type {
 
 both! {
     // Databases.
-    fn list(cx, api) { let _ = api; Reply::ok(&databases::list(&cx.app, &cx.caller, cx.params.list()?).await?) }
+    fn list(cx, api) { Reply::ok(&databases::list(&cx.app, &cx.caller, api, cx.params.list()?).await?) }
 
     fn create(cx, api) {
         let (id, name, enabled) = (cx.params.str("databaseId")?, cx.params.str("name")?, cx.params.opt_bool("enabled")?);
@@ -233,6 +235,58 @@ both! {
         Reply::no_content()
     }
 
+    fn create_relationship(cx, api) {
+        let at = path(&cx, api)?;
+        let p = &cx.params;
+        let input = RelationInput {
+            related_table: p.str(n(api, "relatedTableId"))?,
+            relation_type: p.str("type")?,
+            two_way: p.opt_bool("twoWay")?.unwrap_or(false),
+            key: p.opt_str("key")?,
+            two_way_key: p.opt_str("twoWayKey")?,
+            on_delete: p.opt_str("onDelete")?,
+        };
+        Reply::json(http::StatusCode::ACCEPTED, &relations::create_column(&cx.app, &cx.caller, at.at(api), input).await?)
+    }
+
+    fn update_relationship(cx, api) {
+        let at = path(&cx, api)?;
+        let p = &cx.params;
+        let (key, on_delete, new_key) = (p.str("key")?, p.opt_str("onDelete")?, p.opt_str("newKey")?);
+        Reply::ok(&relations::update_column(&cx.app, &cx.caller, at.at(api), &key, on_delete, new_key).await?)
+    }
+
+    // Transactions.
+    fn list_transactions(cx, api) { let _ = api; Reply::ok(&transactions::list(&cx.app, &cx.caller, cx.params.list()?).await?) }
+
+    fn create_transaction(cx, api) {
+        let _ = api;
+        Reply::created(&transactions::create(&cx.app, &cx.caller, cx.params.opt_int("ttl")?).await?)
+    }
+
+    fn get_transaction(cx, api) {
+        let _ = api;
+        Reply::ok(&transactions::get(&cx.app, &cx.caller, &cx.params.str("transactionId")?).await?)
+    }
+
+    fn update_transaction(cx, api) {
+        let p = &cx.params;
+        let (id, commit, rollback) = (p.str("transactionId")?, p.opt_bool("commit")?, p.opt_bool("rollback")?);
+        Reply::ok(&transactions::update(&cx.app, &cx.caller, api, &id, commit, rollback).await?)
+    }
+
+    fn delete_transaction(cx, api) {
+        let _ = api;
+        transactions::delete(&cx.app, &cx.caller, &cx.params.str("transactionId")?).await?;
+        Reply::no_content()
+    }
+
+    fn create_operations(cx, api) {
+        let p = &cx.params;
+        let (id, ops) = (p.str("transactionId")?, p.opt_array("operations")?.unwrap_or_default());
+        Reply::created(&transactions::stage(&cx.app, &cx.caller, api, &id, ops).await?)
+    }
+
     // Indexes.
     fn list_indexes(cx, api) {
         let at = path(&cx, api)?;
@@ -280,10 +334,13 @@ both! {
         let p = &cx.params;
         let tx = p.opt_str("transactionId")?;
         if let Some(many) = p.opt_array(n(api, "rows"))? {
+            if p.opt_object("data")?.is_some() {
+                return Err(Error::msg(ErrorType::GeneralBadRequest, "You can only send one of the following parameters: data, rows"));
+            }
             return Reply::created(&rows::create_many(&cx.app, &cx.caller, at.at(api), many, tx.as_deref()).await?);
         }
         let input = new_row(p, api)?;
-        if p.opt_object("data")?.is_none() {
+        if input.data.is_empty() {
             return Err(Error::new(api.row_missing_data()));
         }
         Reply::created(&rows::create(&cx.app, &cx.caller, at.at(api), input, tx.as_deref()).await?)

@@ -4,7 +4,6 @@
 
 use oxwrite_types::query;
 use oxwrite_types::schema::{Column, ColumnType, STATUS_AVAILABLE};
-use oxwrite_types::ErrorType;
 use serde_json::{Number, Value, json};
 
 use super::{Api, TableRef, load_table, publish, table_params, values, views};
@@ -93,11 +92,12 @@ fn width(c: &Column) -> u64 {
 /// Builds and checks a column of type `t` from `input` (pure: also used by table creation).
 pub fn build(api: Api, t: ColumnType, input: ColumnInput, now: i64) -> Result<Column> {
     check_key("key", &input.key)?;
+    let noun = if api == Api::Tables { "column" } else { "attribute" };
     if !input.default.is_null() && input.required {
-        return Err(Error::msg(api.column_default_unsupported(), "Cannot set default value for required column"));
+        return Err(Error::msg(api.column_default_unsupported(), format!("Cannot set default value for required {noun}")));
     }
     if !input.default.is_null() && input.array {
-        return Err(Error::msg(api.column_default_unsupported(), "Cannot set default value for array columns"));
+        return Err(Error::msg(api.column_default_unsupported(), format!("Cannot set default value for array {noun}s")));
     }
     let mut c = Column {
         key: input.key,
@@ -121,6 +121,7 @@ pub fn build(api: Api, t: ColumnType, input: ColumnInput, now: i64) -> Result<Co
             let max = if t == ColumnType::Varchar { MAX_VARCHAR } else { MAX_STRING };
             let size = input.size.ok_or_else(|| Error::missing_param("size"))?;
             if size == 0 || size > max {
+                let max = values::thousands(&max.to_string());
                 return Err(Error::invalid_param("size", &format!("Value must be a valid range between 1 and {max}")));
             }
             c.size = Some(size);
@@ -157,7 +158,10 @@ pub fn build(api: Api, t: ColumnType, input: ColumnInput, now: i64) -> Result<Co
         _ => {}
     }
     if !input.default.is_null() {
-        values::scalar(&c, &input.default).map_err(|why| Error::msg(api.column_value_invalid(), format!("Default value is invalid: {why}")))?;
+        if c.column_type == ColumnType::Enum && input.default.as_str().is_some_and(|d| !c.elements.iter().any(|e| e == d)) {
+            return Err(Error::msg(api.column_value_invalid(), "Default value not found in elements"));
+        }
+        values::scalar(&c, &input.default).map_err(|why| Error::msg(api.column_value_invalid(), why))?;
         c.default = match (t, &input.default) {
             // Datetimes are stored in Appwrite's own format.
             (ColumnType::Datetime, Value::String(s)) => values::parse_datetime(s).map_or(Value::Null, |ts| json!(oxwrite_types::time::format(ts))),
@@ -200,7 +204,7 @@ pub fn from_json(api: Api, v: &Value, now: i64) -> Result<Column> {
 pub fn check_fit(api: Api, table_id: &str, columns: &[Column]) -> Result<()> {
     for (i, c) in columns.iter().enumerate() {
         if columns[..i].iter().any(|o| o.key.eq_ignore_ascii_case(&c.key)) {
-            return Err(Error::msg(api.column_already_exists(), "Column with the requested key already exists. Column keys must be unique, try again with a different key."));
+            return Err(Error::with(api.column_already_exists(), &c.key));
         }
     }
     if columns.len() > MAX_COLUMNS || row_bytes(columns) > views::BYTES_MAX {
@@ -225,7 +229,7 @@ fn emit(app: &App, caller: &Caller, api: Api, action: &str, t: &TableRecord, c: 
     let patterns = column_events(api, action);
     let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
     let [db, table] = table_params(t);
-    publish(app, caller, &patterns, &[db, table, ("columnId", &c.key)], views::column(c), None);
+    publish(app, caller, &patterns, &[db, table, ("columnId", &c.key)], views::column(api, c), None);
 }
 
 fn schema_error(api: Api, e: StoreError) -> Error {
@@ -234,6 +238,10 @@ fn schema_error(api: Api, e: StoreError) -> Error {
         StoreError::NotFound(_) => Error::new(api.column_not_found()),
         other => Error::internal(other),
     }
+}
+
+fn not_found(api: Api, key: &str) -> Error {
+    Error::with(api.column_not_found(), key)
 }
 
 pub async fn create(app: &App, caller: &Caller, at: TableRef<'_>, t: ColumnType, input: ColumnInput) -> Result<Value> {
@@ -249,21 +257,21 @@ pub async fn create(app: &App, caller: &Caller, at: TableRef<'_>, t: ColumnType,
         .await
         .map_err(|e| schema_error(api, e))?;
     emit(app, caller, api, "create", &after, &column);
-    Ok(views::column(&column))
+    Ok(views::column(api, &column))
 }
 
 pub async fn get(app: &App, caller: &Caller, at: TableRef<'_>, key: &str) -> Result<Value> {
     let TableRef { api, database, table } = at;
     let tbl = load_table(app, caller, api, database, table).await?;
-    let c = tbl.columns.iter().find(|c| c.key == key).ok_or_else(|| Error::new(api.column_not_found()))?;
-    Ok(views::column(c))
+    let c = tbl.columns.iter().find(|c| c.key == key && super::relations::visible(c)).ok_or_else(|| not_found(api, key))?;
+    Ok(views::column(api, c))
 }
 
 pub async fn list(app: &App, caller: &Caller, at: TableRef<'_>, input: ListInput) -> Result<Value> {
     let TableRef { api, database, table } = at;
     let tbl = load_table(app, caller, api, database, table).await?;
     let params = lists::params(input, query::COLUMNS_QUERY_ATTRIBUTES)?;
-    let models: Vec<Value> = tbl.columns.iter().map(views::column).collect();
+    let models: Vec<Value> = tbl.columns.iter().filter(|c| super::relations::visible(c)).map(|c| views::column(api, c)).collect();
     let (total, items) = super::tables::filter_in_memory(models, &params)?;
     Ok(json!({ "total": total, api.columns_field(): items }))
 }
@@ -283,7 +291,7 @@ pub struct ColumnUpdate {
 pub async fn update(app: &App, caller: &Caller, at: TableRef<'_>, t: ColumnType, key: &str, u: ColumnUpdate) -> Result<Value> {
     let TableRef { api, database, table } = at;
     let tbl = load_table(app, caller, api, database, table).await?;
-    let old = tbl.columns.iter().find(|c| c.key == key).ok_or_else(|| Error::new(api.column_not_found()))?;
+    let old = tbl.columns.iter().find(|c| c.key == key).ok_or_else(|| not_found(api, key))?;
     if old.column_type != t {
         return Err(Error::msg(api.column_type_invalid(), format!("The column '{key}' type is invalid.")));
     }
@@ -309,15 +317,18 @@ pub async fn update(app: &App, caller: &Caller, at: TableRef<'_>, t: ColumnType,
         .await
         .map_err(|e| schema_error(api, e))?;
     emit(app, caller, api, "update", &after, &column);
-    Ok(views::column(&column))
+    Ok(views::column(api, &column))
 }
 
 pub async fn delete(app: &App, caller: &Caller, at: TableRef<'_>, key: &str) -> Result<()> {
     let TableRef { api, database, table } = at;
     let tbl = load_table(app, caller, api, database, table).await?;
-    let c = tbl.columns.iter().find(|c| c.key == key).cloned().ok_or_else(|| Error::new(api.column_not_found()))?;
+    let c = tbl.columns.iter().find(|c| c.key == key).cloned().ok_or_else(|| not_found(api, key))?;
+    if tbl.indexes.iter().any(|i| i.columns.iter().any(|k| k == key)) {
+        return Err(Error::with(api.index_dependency(), key));
+    }
     if c.column_type == ColumnType::Relationship {
-        return Err(Error::msg(ErrorType::GeneralNotImplemented, "Deleting relationship columns is not implemented yet."));
+        return super::relations::delete_column(app, caller, api, &tbl, &c).await;
     }
     let after = app
         .store

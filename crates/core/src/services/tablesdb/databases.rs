@@ -32,7 +32,7 @@ pub async fn create(app: &App, caller: &Caller, api: Api, id: &str, name: String
         updated_at: now,
     };
     app.store.create_database(db.clone()).await.map_err(|e| match e {
-        StoreError::Conflict(_) => Error::new(ErrorType::DatabaseAlreadyExists),
+        StoreError::Conflict(_) => Error::with(ErrorType::DatabaseAlreadyExists, &db.id),
         other => Error::internal(other),
     })?;
     let model = views::database(&db);
@@ -40,8 +40,12 @@ pub async fn create(app: &App, caller: &Caller, api: Api, id: &str, name: String
     Ok(model)
 }
 
-pub async fn list(app: &App, caller: &Caller, input: ListInput) -> Result<Value> {
-    let params = lists::params(input, query::DATABASES_QUERY_ATTRIBUTES)?;
+pub async fn list(app: &App, caller: &Caller, api: Api, input: ListInput) -> Result<Value> {
+    let mut params = lists::params(input, query::DATABASES_QUERY_ATTRIBUTES)?;
+    // appwrite-compat: the legacy list shows only legacy databases; TablesDB lists all.
+    if api == Api::Legacy {
+        params.queries.push(query::Query::new(query::Method::Equal, Some("type".into()), vec![Value::from("legacy")]));
+    }
     let page = app.store.list_databases(&caller.project.id, params).await.map_err(list_error)?;
     let items: Vec<Value> = page.items.iter().map(views::database).collect();
     Ok(serde_json::json!({ "total": page.total, "databases": items }))
@@ -57,9 +61,8 @@ pub async fn update(app: &App, caller: &Caller, id: &str, name: Option<String>, 
         validate::name("name", &name)?;
         db.name = name;
     }
-    if let Some(enabled) = enabled {
-        db.enabled = enabled;
-    }
+    // appwrite-compat: an omitted `enabled` means enabled, as in Appwrite.
+    db.enabled = enabled.unwrap_or(true);
     db.updated_at = now_ms();
     app.store.update_database(db.clone()).await.map_err(Error::internal)?;
     let model = views::database(&db);

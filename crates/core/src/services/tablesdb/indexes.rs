@@ -1,7 +1,7 @@
 //! Indexes: key, unique, fulltext and spatial, with orders and lengths. Built in the same
 //! transaction that records them, so they are `available` when the call returns.
 
-use oxwrite_types::query;
+use oxwrite_types::{ErrorType, query};
 use oxwrite_types::schema::{ColumnType, Index, IndexOrder, IndexType, STATUS_AVAILABLE};
 use serde_json::{Value, json};
 
@@ -13,8 +13,8 @@ use crate::records::TableRecord;
 use crate::services::lists::{self, ListInput};
 use crate::{Error, Result};
 
-/// Indexes per table (MariaDB allows 64; Appwrite keeps a few for itself).
-pub const MAX_INDEXES: usize = 58;
+/// Indexes per table (MariaDB's 64).
+pub const MAX_INDEXES: usize = 64;
 /// Columns per index.
 pub const MAX_INDEX_COLUMNS: usize = 16;
 
@@ -40,10 +40,10 @@ pub fn build(api: Api, table: &TableRecord, input: IndexInput, now: i64) -> Resu
         }
     };
     if table.indexes.iter().any(|i| i.key.eq_ignore_ascii_case(&input.key)) {
-        return Err(Error::new(api.index_already_exists()));
+        return Err(Error::with(api.index_already_exists(), &input.key));
     }
     if table.indexes.len() >= MAX_INDEXES {
-        return Err(Error::new(api.index_limit_exceeded()));
+        return Err(Error::with(api.index_limit_exceeded(), &table.id));
     }
     if input.columns.is_empty() || input.columns.len() > MAX_INDEX_COLUMNS {
         return Err(Error::invalid_param("columns", &format!("Value must be an array of 1 to {MAX_INDEX_COLUMNS} column keys")));
@@ -52,11 +52,20 @@ pub fn build(api: Api, table: &TableRecord, input: IndexInput, now: i64) -> Resu
         if input.columns[..i].contains(key) {
             return Err(invalid(format!("Duplicate attributes provided: {key}")));
         }
+        if matches!(key.as_str(), "$id" | "$createdAt" | "$updatedAt") {
+            if index_type != IndexType::Key && index_type != IndexType::Unique {
+                return Err(invalid(format!("Attribute \"{key}\" cannot be part of a {} index", input.index_type)));
+            }
+            continue;
+        }
         let Some(c) = table.columns.iter().find(|c| &c.key == key) else {
-            return Err(invalid(format!("Invalid index attribute \"{key}\" not found")));
+            return Err(Error::with(api.column_unknown(), key));
         };
-        if !c.is_physical() {
-            return Err(invalid(format!("Cannot create an index on relationship attribute \"{key}\"")));
+        if c.column_type == ColumnType::Relationship {
+            return Err(Error::msg(api.column_type_invalid(), format!("Cannot create an index for a relationship column: {key}")));
+        }
+        if c.array {
+            return Err(Error::msg(ErrorType::IndexInvalid, "Creating indexes on array attributes is not currently supported."));
         }
         let text = matches!(
             c.column_type,
@@ -93,7 +102,11 @@ pub fn build(api: Api, table: &TableRecord, input: IndexInput, now: i64) -> Resu
         .collect::<Result<Vec<_>>>()?;
     let lengths = input.lengths.unwrap_or_default();
     if lengths.len() > input.columns.len() {
-        return Err(invalid("Too many lengths for the index's columns".into()));
+        return Err(invalid("Invalid index lengths. Count of lengths must be equal or less than the number of attributes.".into()));
+    }
+    let same = |i: &&Index| i.columns == input.columns && i.orders == orders;
+    if table.indexes.iter().any(|i| same(&i)) {
+        return Err(invalid("There is already an index with the same attributes and orders".into()));
     }
     Ok(Index {
         key: input.key,
@@ -143,7 +156,7 @@ pub async fn create(app: &App, caller: &Caller, at: TableRef<'_>, input: IndexIn
         .change_schema(&tbl.project_id, &tbl.database_id, &tbl.id, SchemaChange::AddIndex(index.clone()))
         .await
         .map_err(|e| match e {
-            StoreError::Conflict("index") => Error::new(api.index_already_exists()),
+            StoreError::Conflict("index") => Error::with(api.index_already_exists(), &index.key),
             StoreError::Conflict(_) => Error::msg(api.index_invalid(), "Existing rows violate the unique index; remove the duplicates first."),
             other => Error::internal(other),
         })?;
@@ -154,7 +167,7 @@ pub async fn create(app: &App, caller: &Caller, at: TableRef<'_>, input: IndexIn
 pub async fn get(app: &App, caller: &Caller, at: TableRef<'_>, key: &str) -> Result<Value> {
     let TableRef { api, database, table } = at;
     let tbl = load_table(app, caller, api, database, table).await?;
-    let i = tbl.indexes.iter().find(|i| i.key == key).ok_or_else(|| Error::new(api.index_not_found()))?;
+    let i = tbl.indexes.iter().find(|i| i.key == key).ok_or_else(|| Error::with(api.index_not_found(), key))?;
     Ok(views::index(api, i))
 }
 
@@ -174,7 +187,7 @@ pub async fn list(app: &App, caller: &Caller, at: TableRef<'_>, input: ListInput
 pub async fn delete(app: &App, caller: &Caller, at: TableRef<'_>, key: &str) -> Result<()> {
     let TableRef { api, database, table } = at;
     let tbl = load_table(app, caller, api, database, table).await?;
-    let i = tbl.indexes.iter().find(|i| i.key == key).cloned().ok_or_else(|| Error::new(api.index_not_found()))?;
+    let i = tbl.indexes.iter().find(|i| i.key == key).cloned().ok_or_else(|| Error::with(api.index_not_found(), key))?;
     let after = app
         .store
         .change_schema(&tbl.project_id, &tbl.database_id, &tbl.id, SchemaChange::DeleteIndex(key.to_owned()))

@@ -12,8 +12,10 @@ pub mod access;
 pub mod columns;
 pub mod databases;
 pub mod indexes;
+pub mod relations;
 pub mod rows;
 pub mod tables;
+pub mod transactions;
 pub mod values;
 pub mod views;
 
@@ -89,6 +91,12 @@ impl Api {
     pub fn index_invalid(self) -> ErrorType {
         self.pick(ErrorType::ColumnIndexInvalid, ErrorType::IndexInvalid)
     }
+    pub fn index_dependency(self) -> ErrorType {
+        self.pick(ErrorType::ColumnIndexDependency, ErrorType::IndexDependency)
+    }
+    pub fn row_delete_restricted(self) -> ErrorType {
+        self.pick(ErrorType::RowDeleteRestricted, ErrorType::DocumentDeleteRestricted)
+    }
     pub fn index_limit_exceeded(self) -> ErrorType {
         self.pick(ErrorType::ColumnIndexLimitExceeded, ErrorType::IndexLimitExceeded)
     }
@@ -145,7 +153,7 @@ pub(crate) async fn load_database(app: &App, caller: &Caller, id: &str) -> Resul
     let db = if bad_id(id) { None } else { app.store.get_database(&caller.project.id, id).await.map_err(Error::internal)? };
     match db {
         Some(db) if db.enabled || caller.is_key() => Ok(db),
-        _ => Err(ErrorType::DatabaseNotFound.into()),
+        _ => Err(Error::with(ErrorType::DatabaseNotFound, id)),
     }
 }
 
@@ -155,7 +163,7 @@ pub(crate) async fn load_table(app: &App, caller: &Caller, api: Api, database: &
     let table = if bad_id(id) { None } else { app.store.get_table(&caller.project.id, &db.id, id).await.map_err(Error::internal)? };
     match table {
         Some(t) if t.enabled || caller.is_key() => Ok(t),
-        _ => Err(api.table_not_found().into()),
+        _ => Err(Error::with(api.table_not_found(), id)),
     }
 }
 

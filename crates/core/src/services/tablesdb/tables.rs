@@ -68,8 +68,9 @@ pub async fn create(app: &App, caller: &Caller, api: Api, database: &str, input:
         let index = indexes::from_json(api, &table, &v, now)?;
         table.indexes.push(index);
     }
+    let id = table.id.clone();
     let table = app.store.create_table(table).await.map_err(|e| match e {
-        StoreError::Conflict("id") => Error::new(api.table_already_exists()),
+        StoreError::Conflict("id") => Error::with(api.table_already_exists(), &id),
         other => Error::internal(other),
     })?;
     emit(app, caller, "create", api, &table);
@@ -112,12 +113,10 @@ pub async fn update(app: &App, caller: &Caller, api: Api, database: &str, id: &s
     if let Some(p) = u.permissions {
         t.permissions = table_permissions(&p)?;
     }
-    if let Some(rs) = u.row_security {
-        t.row_security = rs;
-    }
-    if let Some(e) = u.enabled {
-        t.enabled = e;
-    }
+    // appwrite-compat: omitted flags take their defaults again (row security off, enabled),
+    // exactly as Appwrite's update does.
+    t.row_security = u.row_security.unwrap_or(false);
+    t.enabled = u.enabled.unwrap_or(true);
     t.updated_at = now_ms();
     app.store.update_table(t.clone()).await.map_err(Error::internal)?;
     emit(app, caller, "update", api, &t);

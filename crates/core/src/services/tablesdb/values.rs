@@ -25,12 +25,9 @@ pub fn max_chars(c: &Column) -> u64 {
 /// row cannot grow without limit).
 pub const MAX_ARRAY_ELEMENTS: usize = 1000;
 
+/// appwrite-compat: utopia's structure validator says "document" in both APIs.
 fn structure(api: Api, why: String) -> Error {
-    let noun = match api {
-        Api::Tables => "row",
-        Api::Legacy => "document",
-    };
-    Error::msg(api.row_invalid_structure(), format!("Invalid {noun} structure: {why}"))
+    Error::msg(api.row_invalid_structure(), format!("Invalid document structure: {why}"))
 }
 
 /// The data of a new row: every key must be a column, required columns must be present
@@ -53,6 +50,16 @@ pub fn for_create(api: Api, table: &TableRecord, data: &Map<String, Value>) -> R
         out.insert(c.key.clone(), v);
     }
     Ok(out)
+}
+
+/// Checks that every required column has a value in `data`.
+pub fn require_all(api: Api, table: &TableRecord, data: &Map<String, Value>) -> Result<()> {
+    for c in table.columns.iter().filter(|c| c.required && c.is_physical()) {
+        if data.get(&c.key).is_none_or(Value::is_null) {
+            return Err(structure(api, format!("Missing required attribute \"{}\"", c.key)));
+        }
+    }
+    Ok(())
 }
 
 /// The data of an update: only the given columns change; a required column cannot be
@@ -82,11 +89,16 @@ fn check_keys(api: Api, table: &TableRecord, data: &Map<String, Value>) -> Resul
         if k.starts_with('$') {
             continue;
         }
-        if !table.columns.iter().any(|c| &c.key == k) {
-            return Err(structure(api, format!("Unknown attribute: \"{k}\"")));
+        if !table.columns.iter().any(|c| &c.key == k && super::relations::visible(c)) {
+            return Err(unknown(api, k));
         }
     }
     Ok(())
+}
+
+/// `Unknown attribute: "<key>"`.
+pub fn unknown(api: Api, key: &str) -> Error {
+    structure(api, format!("Unknown attribute: \"{key}\""))
 }
 
 /// Checks one non-null value against its column.
@@ -110,7 +122,11 @@ pub fn check(api: Api, c: &Column, v: &Value) -> Result<()> {
         return Ok(());
     }
     scalar(c, v).map_err(|why| {
-        let what = if matches!(c.column_type, ColumnType::Email | ColumnType::Url | ColumnType::Ip | ColumnType::Enum | ColumnType::Datetime) {
+        // Columns with a format (Appwrite's intRange / floatRange / email …) report "format".
+        let what = if matches!(
+            c.column_type,
+            ColumnType::Email | ColumnType::Url | ColumnType::Ip | ColumnType::Enum | ColumnType::Datetime | ColumnType::Integer | ColumnType::Float
+        ) {
             "format"
         } else {
             "type"
@@ -151,16 +167,22 @@ pub fn scalar(c: &Column, v: &Value) -> std::result::Result<(), String> {
             let (min, max) = int_bounds(c);
             match v.as_i64() {
                 Some(n) if n >= min && n <= max => Ok(()),
-                Some(_) => Err(format!("Value must be a valid range between {} and {}", fmt_int(min), fmt_int(max))),
-                None => Err("Value must be a valid integer".into()),
+                _ if min == i64::MIN && max == i64::MAX => Err(format!(
+                    "Value must be a valid signed 64-bit integer between {} and {}",
+                    thousands(&min.to_string()),
+                    thousands(&max.to_string())
+                )),
+                _ => Err(format!("Value must be a valid range between {} and {}", thousands(&min.to_string()), thousands(&max.to_string()))),
             }
         }
         ColumnType::Float => {
             let (min, max) = float_bounds(c);
             match v.as_f64() {
                 Some(n) if n >= min && n <= max => Ok(()),
-                Some(_) => Err(format!("Value must be a valid range between {} and {}", fmt_float(min), fmt_float(max))),
-                None => Err("Value must be a valid float".into()),
+                Some(_) if min > -f64::MAX || max < f64::MAX => {
+                    Err(format!("Value must be a valid range between {} and {}", thousands(&fmt_float(min)), thousands(&fmt_float(max))))
+                }
+                _ => Err("Value must be a valid float".into()),
             }
         }
         ColumnType::Boolean => v.as_bool().map(|_| ()).ok_or_else(|| "Value must be a valid boolean".into()),
@@ -185,12 +207,25 @@ pub fn float_bounds(c: &Column) -> (f64, f64) {
     (c.min.as_ref().and_then(|n| n.as_f64()).unwrap_or(-f64::MAX), c.max.as_ref().and_then(|n| n.as_f64()).unwrap_or(f64::MAX))
 }
 
-fn fmt_int(n: i64) -> String {
+fn fmt_float(n: f64) -> String {
     n.to_string()
 }
 
-fn fmt_float(n: f64) -> String {
-    n.to_string()
+/// PHP's `number_format` grouping of the integer part: `-1234567.5` → `-1,234,567.5`.
+pub fn thousands(n: &str) -> String {
+    let (sign, rest) = n.strip_prefix('-').map_or(("", n), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
 }
 
 /// Datetimes as Appwrite accepts them: RFC 3339 / ISO 8601 with an offset, or without one
@@ -212,7 +247,13 @@ fn is_url(s: &str) -> bool {
 }
 
 fn geometry(kind: ColumnType, v: &Value) -> std::result::Result<(), String> {
-    oxwrite_types::geo::validate(kind, v)
+    use oxwrite_types::geo::{Kind, validate};
+    let kind = match kind {
+        ColumnType::Point => Kind::Point,
+        ColumnType::Line => Kind::Line,
+        _ => Kind::Polygon,
+    };
+    validate(kind, v)
 }
 
 #[cfg(test)]

@@ -32,7 +32,10 @@ pub fn table(api: Api, t: &TableRecord) -> Value {
     m.insert("name".into(), json!(t.name));
     m.insert("enabled".into(), json!(t.enabled));
     m.insert(api.row_security_field().into(), json!(t.row_security));
-    m.insert(api.columns_field().into(), Value::Array(t.columns.iter().map(column).collect()));
+    m.insert(
+        api.columns_field().into(),
+        Value::Array(t.columns.iter().filter(|c| super::relations::visible(c)).map(|c| column(api, c)).collect()),
+    );
     m.insert("indexes".into(), Value::Array(t.indexes.iter().map(|i| index(api, i)).collect()));
     m.insert("bytesMax".into(), json!(BYTES_MAX));
     m.insert("bytesUsed".into(), json!(super::columns::row_bytes(&t.columns)));
@@ -58,7 +61,7 @@ pub fn type_name(t: ColumnType) -> &'static str {
     }
 }
 
-pub fn column(c: &Column) -> Value {
+pub fn column(api: Api, c: &Column) -> Value {
     let mut m = Map::new();
     m.insert("key".into(), json!(c.key));
     m.insert("type".into(), json!(type_name(c.column_type)));
@@ -98,7 +101,8 @@ pub fn column(c: &Column) -> Value {
         }
         ColumnType::Relationship => {
             if let Some(r) = &c.relation {
-                m.insert("relatedTable".into(), json!(r.related_table));
+                let field = if api == Api::Tables { "relatedTable" } else { "relatedCollection" };
+                m.insert(field.into(), json!(r.related_table));
                 m.insert("relationType".into(), json!(r.relation_type));
                 m.insert("twoWay".into(), json!(r.two_way));
                 m.insert("twoWayKey".into(), json!(r.two_way_key));
@@ -141,7 +145,8 @@ pub fn index(api: Api, i: &Index) -> Value {
 }
 
 /// A row. `select` (when not empty and not `*`) limits the user columns returned; the `$`
-/// fields are always present.
+/// fields are always present. Relationships show the stored related id on the side that
+/// holds one and are absent otherwise, until `relations::populate` fills them.
 pub fn row(api: Api, t: &TableRecord, r: &RowRecord, select: &[String]) -> Value {
     let mut m = Map::new();
     m.insert("$id".into(), json!(r.id));
@@ -153,7 +158,7 @@ pub fn row(api: Api, t: &TableRecord, r: &RowRecord, select: &[String]) -> Value
     m.insert("$permissions".into(), json!(r.permissions));
     let all = select.is_empty() || select.iter().any(|s| s == "*");
     for c in &t.columns {
-        if !c.is_physical() || !(all || select.contains(&c.key)) {
+        if !c.is_physical() || !super::relations::visible(c) || !(all || select.contains(&c.key)) {
             continue;
         }
         m.insert(c.key.clone(), r.data.get(&c.key).cloned().unwrap_or(Value::Null));
