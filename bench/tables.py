@@ -13,8 +13,9 @@ Ids are the same on both sides (users u00000000000000…, rows r00000000000000�
 Scenarios, each request from a random user of the pool (wrk -t1, bench/tables.lua):
   list    25 rows with the total (PocketBase counts by default; Oxwrite's `total` defaults to true)
   get     one of the user's rows by id
-  create  one row owned by the user (Oxwrite answers after its durable commit; PocketBase runs
-          SQLite in WAL with synchronous=NORMAL, so its commits are not fsynced one by one)
+  create  one row owned by the user; each answer waits for its commit (Oxwrite: group commit).
+          PocketBase runs SQLite in WAL with synchronous=NORMAL (no fsync per commit); compare
+          Oxwrite's own setting (crates/store-sqlite/src/db.rs) when reading the create ratio.
 Rounds alternate the servers (PB, OX, then OX, PB, …) because the host's speed drifts; the
 result per scenario is the median of the per-round ratios OX/PB, plus median req/s and latency.
 

@@ -358,6 +358,7 @@ fn parse_body(h: &HeaderMap, bytes: &[u8]) -> Result<Option<Map<String, Value>>,
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(m)) => Ok(Some(m)),
         Ok(Value::Array(a)) if a.is_empty() => Ok(None),
+        Ok(Value::Null) => Ok(None),
         Ok(_) => Err(Error::msg(ErrorType::GeneralArgumentInvalid, "Request body must be a JSON object")),
         Err(e) => Err(Error::msg(ErrorType::GeneralArgumentInvalid, format!("Invalid JSON body: {e}"))),
     }

@@ -153,6 +153,49 @@ mod tests {
         assert_eq!(row_permissions(&alice, Some(&create)).unwrap_err().kind, ErrorType::GeneralArgumentInvalid);
     }
 
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        const ROLES: &[&str] = &["any", "users", "guests", "user:alice", "user:bob", "team:t", "team:t/owner", "label:vip"];
+        const ACTIONS: &[&str] = &["read", "update", "delete", "create"];
+
+        fn perms() -> impl Strategy<Value = Vec<String>> {
+            prop::collection::vec((0..ACTIONS.len(), 0..ROLES.len()), 0..6)
+                .prop_map(|v| v.into_iter().map(|(a, r)| format!("{}(\"{}\")", ACTIONS[a], ROLES[r])).collect())
+        }
+
+        fn caller() -> impl Strategy<Value = Caller> {
+            (prop::collection::vec(0..ROLES.len(), 0..4), any::<bool>()).prop_map(|(idx, is_key)| {
+                if is_key {
+                    return Caller::key(project(), &[]);
+                }
+                let mut c = user("alice");
+                c.roles = std::iter::once("any".to_owned()).chain(idx.into_iter().map(|i| ROLES[i].to_owned())).collect();
+                c
+            })
+        }
+
+        proptest! {
+            /// What a list shows (the side-table filter over `entries`) is exactly what a get
+            /// allows: no row leaks into a list, none is hidden from it.
+            #[test]
+            fn list_filter_agrees_with_get(table_perms in perms(), row_perms in perms(), row_security in any::<bool>(), c in caller()) {
+                let mut t = table(&[], row_security);
+                t.permissions = table_perms;
+                let get = row_allows(&t, &row_perms, &c, Action::Read);
+                match read_filter(&t, &c) {
+                    Ok(None) => prop_assert!(get),
+                    Ok(Some(roles)) => {
+                        let listed = entries(&row_perms).iter().any(|(a, r)| a == "read" && roles.contains(r));
+                        prop_assert_eq!(listed, get);
+                    }
+                    Err(_) => prop_assert!(!get),
+                }
+            }
+        }
+    }
+
     #[test]
     fn side_table_entries() {
         let perms = vec![r#"read("any")"#.to_owned(), r#"update("team:t/owner")"#.to_owned()];
