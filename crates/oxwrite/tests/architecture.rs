@@ -1,6 +1,7 @@
 //! ARCHITECTURE.md's invariants that a machine can check: the crates depend on each other in
 //! one direction only, core and types stay free of I/O drivers, and only the binary reads the
 //! environment.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
