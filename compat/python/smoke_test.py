@@ -26,7 +26,10 @@ from appwrite.client import Client
 from appwrite.exception import AppwriteException
 from appwrite.id import ID
 from appwrite.query import Query
+from appwrite.permission import Permission
+from appwrite.role import Role
 from appwrite.services.account import Account
+from appwrite.services.tables_db import TablesDB
 from appwrite.services.users import Users
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -175,6 +178,41 @@ def main():
         check("guest account.get -> 401 general_unauthorized_scope", guest_is_refused)
         check("delete_session('current') logs out (204 handled)", logout)
         check("wrong password -> 401 user_invalid_credentials", wrong_password)
+
+        # TablesDB: the seeds' first pattern through the Python SDK.
+        def tables_setup():
+            db = TablesDB(admin)
+            db.create(database_id="py", name="Py")
+            db.create_table(database_id="py", table_id="notes", name="Notes", row_security=True,
+                            permissions=[Permission.create(Role.users())])
+            col = db.create_varchar_column(database_id="py", table_id="notes", key="title", size=64, required=True)
+            assert getattr(col.status, "value", col.status) in ("available", "processing"), col
+            db.create_integer_column(database_id="py", table_id="notes", key="n", required=False)
+
+        def tables_user_rows():
+            me = TablesDB(client().set_session(state["login2"]))
+            for i in range(3):
+                row = me.create_row(database_id="py", table_id="notes", row_id=ID.unique(), data={"title": "t%d" % i, "n": i})
+                assert row.data["title"] == "t%d" % i, row
+                assert row.permissions == ['read("user:%s")' % state["user_id"], 'update("user:%s")' % state["user_id"],
+                                           'delete("user:%s")' % state["user_id"]], row.permissions
+            page = me.list_rows(database_id="py", table_id="notes", queries=[Query.greater_than("n", 0), Query.order_desc("n")])
+            assert page.total == 2 and [r.data["n"] for r in page.rows] == [2, 1], page
+            guest = TablesDB(client()).list_rows(database_id="py", table_id="notes")
+            assert guest.total == 0 and guest.rows == [], guest
+
+        def tables_errors():
+            expect_error(lambda: TablesDB(admin).create_row(database_id="py", table_id="notes", row_id=ID.unique(), data={"n": 1}),
+                         400, "row_invalid_structure")
+            expect_error(lambda: TablesDB(admin).get_row(database_id="py", table_id="notes", row_id="missing"), 404, "row_not_found")
+
+        def login_again():
+            state["login2"] = Account(admin).create_email_password_session(email=email, password=PASSWORD).secret
+
+        check("login again for the rows", login_again)
+        check("tablesDB: database, table, columns with a key", tables_setup)
+        check("tablesDB: a user's private rows, queries, a guest sees none", tables_user_rows)
+        check("tablesDB: structure and not-found errors", tables_errors)
     finally:
         server.stop()
         if results["failed"]:

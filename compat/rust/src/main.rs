@@ -15,7 +15,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use appwrite::id::ID;
 use appwrite::query::Query;
-use appwrite::services::{Account, Users};
+use appwrite::permission::Permission;
+use appwrite::role::Role;
+use appwrite::services::{Account, TablesDB, Users};
 use appwrite::{AppwriteError, Client};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -300,6 +302,36 @@ async fn run(server: &Server) -> Report {
                 401,
                 "user_invalid_credentials",
             )
+        })
+        .await;
+
+    // TablesDB: the seeds' first pattern through the Rust crate.
+    report
+        .check("tablesDB: database, table and columns with a key", || async {
+            let db = TablesDB::new(&admin);
+            db.create("rs", "Rs", None, None, None, None, None).await?;
+            let perms = vec![Permission::create(Role::users(None)).to_string()];
+            db.create_table("rs", "notes", "Notes", Some(perms), Some(true), None, None, None, None).await?;
+            db.create_varchar_column("rs", "notes", "title", 64, true, None, None, None, None).await?;
+            db.create_integer_column("rs", "notes", "n", false, None, None, None, None, None).await?;
+            Ok(())
+        })
+        .await;
+
+    report
+        .check("tablesDB: a user's private rows; a guest sees none", || async {
+            let login = Account::new(&admin).create_email_password_session(email.as_str(), PASSWORD, None).await?;
+            let me = TablesDB::new(&client().set_session(login.secret.clone()));
+            for i in 0..3 {
+                let row = me.create_row("rs", "notes", ID::unique(), json!({"title": format!("t{i}"), "n": i}), None, None).await?;
+                ensure(row.get::<String>("title") == Some(format!("t{i}")), format!("{row:?}"))?;
+            }
+            let q = vec![Query::greater_than("n", json!(0)).to_string(), Query::order_desc("n").to_string()];
+            let page = me.list_rows("rs", "notes", Some(q), None, None, None).await?;
+            ensure(page.total == 2, format!("total {}", page.total))?;
+            let guest = TablesDB::new(&client()).list_rows("rs", "notes", None, None, None, None).await?;
+            ensure(guest.total == 0 && guest.rows.is_empty(), "a guest sees no rows")?;
+            expect_err(TablesDB::new(&admin).get_row("rs", "notes", "missing", None, None).await, 404, "row_not_found")
         })
         .await;
 
