@@ -22,6 +22,8 @@ use crate::{Error, Result, secrets};
 pub const MAX_BULK: usize = 100;
 /// Rows written per store call when updating or deleting by queries.
 const WRITE_BATCH: usize = 1000;
+/// Rows one list page returns at most.
+pub const MAX_PAGE: u64 = 5000;
 /// How often a write whose row changed underneath it is retried.
 const RETRIES: usize = 5;
 
@@ -332,7 +334,9 @@ fn row_query(t: &TableRecord, caller: &Caller, queries: Vec<Query>, total: bool)
         filters: grouped.filters,
         orders: grouped.orders,
         random: grouped.order_random,
-        limit: grouped.limit.unwrap_or(query::DEFAULT_LIMIT),
+        // Appwrite CE has no upper bound; one page is capped so a request cannot pull a whole
+        // table into memory.
+        limit: grouped.limit.unwrap_or(query::DEFAULT_LIMIT).min(MAX_PAGE),
         offset: grouped.offset.unwrap_or(0),
         cursor: grouped.cursor,
         read_roles: access::read_filter(t, caller)?,
@@ -531,28 +535,47 @@ pub async fn delete(app: &App, caller: &Caller, at: TableRef<'_>, id: &str, tran
     Err(Error::new(api.row_update_conflict()))
 }
 
-/// The rows matching `queries` (all of them, in batches), for bulk update and delete.
-async fn matching(app: &App, caller: &Caller, t: &TableRecord, queries: &[String]) -> Result<Vec<RowRecord>> {
+/// Applies `write` to every row matching `queries`, a batch at a time (keys only): all of
+/// them, or `limit` of them when the queries name one. Returns how many rows were written and
+/// the first [`MAX_PAGE`] of them as written (deleted rows as they were).
+async fn for_each_match(
+    app: &App,
+    caller: &Caller,
+    api: Api,
+    t: &Arc<TableRecord>,
+    queries: &[String],
+    deleting: bool,
+    write: impl Fn(&RowRecord) -> RowOp,
+) -> Result<(u64, Vec<RowRecord>)> {
     let queries = query::parse_all(queries).map_err(query_error)?;
+    let explicit = queries.iter().any(|q| q.method == query::Method::Limit);
     let mut q = row_query(t, caller, queries, false)?;
-    q.limit = q.limit.max(1);
-    let wanted = if q.limit == query::DEFAULT_LIMIT && q.offset == 0 { u64::MAX } else { q.limit };
-    let mut out: Vec<RowRecord> = Vec::new();
-    // Without an explicit limit every matching row is affected, in pages.
-    q.limit = wanted.min(WRITE_BATCH as u64);
-    loop {
-        let page = app.store.list_rows(t, q.clone()).await.map_err(|e| store_error(Api::Tables, e))?;
-        let n = page.items.len() as u64;
-        let last = page.items.last().map(|r| r.id.clone());
-        out.extend(page.items);
-        if n < q.limit || out.len() as u64 >= wanted {
+    let mut left = if explicit { q.limit } else { u64::MAX };
+    let (mut count, mut shown) = (0u64, Vec::new());
+    while left > 0 {
+        q.limit = left.min(WRITE_BATCH as u64);
+        let page = app.store.list_rows(t, q.clone()).await.map_err(|e| store_error(api, e))?.items;
+        let Some(last) = page.last().map(|r| r.id.clone()) else { break };
+        let n = page.len() as u64;
+        let written = app.store.write_rows(page.iter().map(&write).collect()).await.map_err(|e| store_error(api, e))?;
+        let rows: Vec<RowRecord> = if deleting { page } else { written.into_iter().flatten().collect() };
+        for r in &rows {
+            emit(app, caller, api, if deleting { "delete" } else { "update" }, t, r);
+        }
+        count += n;
+        left = left.saturating_sub(n);
+        shown.extend(rows.into_iter().take((MAX_PAGE as usize).saturating_sub(shown.len())));
+        if n < q.limit {
             break;
         }
-        let Some(last) = last else { break };
-        q.cursor = Some((query::CursorDirection::After, last));
-        q.offset = 0;
+        // Deleted rows leave the result, so the next batch is found at the same place; updated
+        // rows stay, so it continues after the last one.
+        if !deleting {
+            q.cursor = Some((query::CursorDirection::After, last));
+            q.offset = 0;
+        }
     }
-    Ok(out)
+    Ok((count, shown))
 }
 
 /// Updates every row matching `queries` with `data` (keys only).
@@ -570,21 +593,11 @@ pub async fn update_many(app: &App, caller: &Caller, at: TableRef<'_>, data: Map
     let t = Arc::new(load_table(app, caller, api, database, table).await?);
     no_relations(&t, "update")?;
     let data = values::for_update(api, &t, &data)?;
-    let rows = matching(app, caller, &t, queries).await?;
     let now = now_ms();
-    let mut written: Vec<RowRecord> = Vec::new();
-    for chunk in rows.chunks(WRITE_BATCH) {
-        let ops = chunk
-            .iter()
-            .map(|r| RowOp::Update { table: t.clone(), id: r.id.clone(), expect_permissions: None, updated_at: now, data: data.clone(), permissions: None })
-            .collect();
-        written.extend(app.store.write_rows(ops).await.map_err(|e| store_error(api, e))?.into_iter().flatten());
-    }
-    for r in &written {
-        emit(app, caller, api, "update", &t, r);
-    }
-    let items: Vec<Value> = written.iter().map(|r| views::row(api, &t, r, &[])).collect();
-    Ok(json!({ "total": items.len(), api.rows_field(): items }))
+    let write = |r: &RowRecord| RowOp::Update { table: t.clone(), id: r.id.clone(), expect_permissions: None, updated_at: now, data: data.clone(), permissions: None };
+    let (total, rows) = for_each_match(app, caller, api, &t, queries, false, write).await?;
+    let items: Vec<Value> = rows.iter().map(|r| views::row(api, &t, r, &[])).collect();
+    Ok(json!({ "total": total, api.rows_field(): items }))
 }
 
 /// Deletes every row matching `queries` (keys only); answers with the deleted rows.
@@ -598,16 +611,10 @@ pub async fn delete_many(app: &App, caller: &Caller, at: TableRef<'_>, queries: 
     }
     let t = Arc::new(load_table(app, caller, api, database, table).await?);
     no_relations(&t, "delete")?;
-    let rows = matching(app, caller, &t, queries).await?;
-    for chunk in rows.chunks(WRITE_BATCH) {
-        let ops = chunk.iter().map(|r| RowOp::Delete { table: t.clone(), id: r.id.clone(), expect_permissions: None }).collect();
-        app.store.write_rows(ops).await.map_err(|e| store_error(api, e))?;
-    }
-    for r in &rows {
-        emit(app, caller, api, "delete", &t, r);
-    }
+    let write = |r: &RowRecord| RowOp::Delete { table: t.clone(), id: r.id.clone(), expect_permissions: None };
+    let (total, rows) = for_each_match(app, caller, api, &t, queries, true, write).await?;
     let items: Vec<Value> = rows.iter().map(|r| views::row(api, &t, r, &[])).collect();
-    Ok(json!({ "total": items.len(), api.rows_field(): items }))
+    Ok(json!({ "total": total, api.rows_field(): items }))
 }
 
 /// Adds `by` (negative to decrement) to a numeric column, bounded by `limit` (a maximum when
