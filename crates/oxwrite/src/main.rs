@@ -12,6 +12,11 @@ use oxwrite_core::{App, Config, ServerSecret};
 use oxwrite_http::{Server, ServerConfig};
 use oxwrite_store_sqlite::SqliteStore;
 
+/// mimalloc: the server allocates many small, short-lived objects per request (JSON values,
+/// rows); it is measurably faster than glibc's allocator for that (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "oxwrite", version, about = "A backend server that speaks Appwrite's API, in one binary.")]
 struct Cli {

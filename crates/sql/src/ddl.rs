@@ -76,10 +76,10 @@ pub fn create_table(d: Dialect, shape: &TableShape) -> Vec<String> {
     let perms = ident(&perms_table(shape));
     let perms_def = match d {
         Dialect::Sqlite => format!(
-            "CREATE TABLE {perms} (\"_type\" TEXT NOT NULL, \"_role\" TEXT NOT NULL, \"_row\" INTEGER NOT NULL, PRIMARY KEY (\"_type\", \"_role\", \"_row\")) WITHOUT ROWID"
+            "CREATE TABLE {perms} (\"_type\" TEXT NOT NULL, \"_role\" TEXT NOT NULL, \"_row\" INTEGER NOT NULL, PRIMARY KEY (\"_role\", \"_type\", \"_row\")) WITHOUT ROWID"
         ),
         Dialect::Postgres => format!(
-            "CREATE TABLE {perms} (\"_type\" text COLLATE \"C\" NOT NULL, \"_role\" text COLLATE \"C\" NOT NULL, \"_row\" bigint NOT NULL, PRIMARY KEY (\"_type\", \"_role\", \"_row\"))"
+            "CREATE TABLE {perms} (\"_type\" text COLLATE \"C\" NOT NULL, \"_role\" text COLLATE \"C\" NOT NULL, \"_row\" bigint NOT NULL, PRIMARY KEY (\"_role\", \"_type\", \"_row\"))"
         ),
     };
     let mut out = vec![

@@ -5,6 +5,8 @@
 //! durable. Async code never touches a connection: it sends a closure and awaits the reply.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
@@ -37,10 +39,23 @@ impl Db {
         let mut conn = Connection::open(path).map_err(internal)?;
         configure(&conn, false).map_err(internal)?;
         crate::schema::migrate(&mut conn)?;
+        // Checkpoints run on their own thread and connection, so a commit never waits for one
+        // (with SQLite's automatic checkpoint, every thousandth commit copied and synced the
+        // WAL on the writer thread).
+        conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(internal)?;
+        let checkpoint_conn = Connection::open(path).map_err(internal)?;
+        configure(&checkpoint_conn, false).map_err(internal)?;
+        let (ctx, crx) = bounded::<()>(1);
+        let restart = Arc::new(AtomicBool::new(false));
+        let flag = restart.clone();
+        thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpoint_conn, crx, flag))
+            .map_err(internal)?;
         let (wtx, wrx) = bounded::<WriteJob>(QUEUE);
         thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer_loop(conn, wrx))
+            .spawn(move || writer_loop(conn, wrx, ctx, restart))
             .map_err(internal)?;
         let (rtx, rrx) = bounded::<ReadJob>(QUEUE);
         for i in 0..readers.max(1) {
@@ -97,6 +112,10 @@ impl Db {
 
 fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // The bundled SQLite has STAT4, which re-prepares a statement on every new parameter value
+    // that might change its plan. Our statements are shaped so their plan does not depend on
+    // values; a stable plan saves a re-prepare on every list (measured in BENCHMARKS.md).
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     crate::functions::register(conn)?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;",
@@ -113,14 +132,47 @@ fn run_in_savepoint<T, F>(conn: &Connection, f: F) -> StoreResult<T>
 where
     F: FnOnce(&Connection) -> StoreResult<T>,
 {
-    conn.execute_batch("SAVEPOINT job").map_err(internal)?;
+    // Cached statements: every write passes here, so parsing these each time would show.
+    let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([])).map_err(internal);
+    exec("SAVEPOINT job")?;
     let result = f(conn);
-    let end = if result.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-    conn.execute_batch(end).map_err(internal)?;
+    if result.is_err() {
+        exec("ROLLBACK TO job")?;
+    }
+    exec("RELEASE job")?;
     result
 }
 
-fn writer_loop(conn: Connection, rx: Receiver<WriteJob>) {
+/// How often the checkpointer copies the WAL into the database while writes come in.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+/// WAL frames (4 KiB pages) past which the writer helps the checkpointer finish, so the WAL
+/// starts over (32 MiB).
+const WAL_RESTART_FRAMES: i64 = 8192;
+
+/// Copies the WAL into the database on its own thread with passive checkpoints (which never
+/// block the writer or the readers), at most once per [`CHECKPOINT_EVERY`] while writes come
+/// in.
+///
+/// Under constant writes a passive checkpoint never reaches the end of the WAL, and SQLite
+/// starts the WAL over only once everything in it was copied. So when the WAL has grown past
+/// [`WAL_RESTART_FRAMES`], the checkpointer raises `restart`, and the writer checkpoints the
+/// little that came in since the last pass itself, between two commits; its next commit then
+/// starts the WAL over. The writer pays for that about once per 32 MiB written, instead of
+/// every 4 MiB as with SQLite's automatic checkpoint, and never for the bulk of the copying.
+fn checkpoint_loop(conn: Connection, rx: Receiver<()>, restart: Arc<AtomicBool>) {
+    while rx.recv().is_ok() {
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1)) {
+            Ok(frames) if frames > WAL_RESTART_FRAMES => restart.store(true, Ordering::Release),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
+        }
+        // Signals that arrive meanwhile wait in the channel (one is enough).
+        thread::sleep(CHECKPOINT_EVERY);
+    }
+}
+
+fn writer_loop(conn: Connection, rx: Receiver<WriteJob>, checkpoint: crossbeam_channel::Sender<()>, restart: Arc<AtomicBool>) {
+    let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([]));
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -129,19 +181,25 @@ fn writer_loop(conn: Connection, rx: Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = exec("BEGIN IMMEDIATE") {
             // Dropping the unrun jobs drops their reply channels: each caller gets an error.
             tracing::error!(error = %e, jobs = jobs.len(), "could not begin write transaction");
             continue;
         }
         let replies: Vec<_> = jobs.into_iter().map(|job| job(&conn)).collect();
-        let commit = conn.execute_batch("COMMIT").map_err(internal);
+        let commit = exec("COMMIT").map(|_| ()).map_err(internal);
         if commit.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = exec("ROLLBACK");
         }
         for reply in replies {
             reply(commit.clone());
         }
+        if restart.swap(false, Ordering::AcqRel)
+            && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        {
+            tracing::warn!(error = %e, "checkpoint failed");
+        }
+        let _ = checkpoint.try_send(());
     }
 }
 

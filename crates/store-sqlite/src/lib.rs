@@ -1,6 +1,7 @@
 //! The embedded default store: SQLite in WAL mode behind a single-writer executor with group
 //! commit. Implements core's `Store` port; no rusqlite type appears outside this crate.
 
+mod cache;
 mod db;
 mod functions;
 mod listing;

@@ -16,17 +16,19 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::db::Db;
 use crate::listing::{self, Listing};
 use crate::rows::{self, internal, json, write_error};
+use crate::cache::SchemaCache;
 use crate::tables;
 
 pub struct SqliteStore {
     db: Db,
+    schema: SchemaCache,
 }
 
 impl SqliteStore {
     /// Opens `<dir>/oxwrite.db`, creating and migrating it as needed.
     pub fn open(dir: &Path) -> StoreResult<Self> {
         let readers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 8);
-        Ok(Self { db: Db::open(&dir.join("oxwrite.db"), readers)? })
+        Ok(Self { db: Db::open(&dir.join("oxwrite.db"), readers)?, schema: SchemaCache::default() })
     }
 }
 
@@ -649,13 +651,22 @@ impl Store for SqliteStore {
     }
 
     async fn get_database(&self, project: &str, id: &str) -> StoreResult<Option<DatabaseRecord>> {
+        if let Some(db) = self.schema.database(project, id) {
+            return Ok(Some(db));
+        }
+        let generation = self.schema.generation();
         let (p, i) = (project.to_owned(), id.to_owned());
-        self.db
+        let found = self
+            .db
             .read(move |c| {
                 let sql = format!("SELECT {} FROM databases WHERE project_id = ?1 AND id = ?2", tables::DATABASE_COLS);
                 one(c, &sql, params![p, i], tables::database)
             })
-            .await
+            .await?;
+        if let Some(db) = &found {
+            self.schema.put_database(generation, db);
+        }
+        Ok(found)
     }
 
     async fn list_databases(&self, project: &str, params: ListParams) -> StoreResult<Page<DatabaseRecord>> {
@@ -669,7 +680,8 @@ impl Store for SqliteStore {
     }
 
     async fn update_database(&self, d: DatabaseRecord) -> StoreResult<()> {
-        self.db
+        let result = self
+            .db
             .write(move |c| {
                 c.execute(
                     "UPDATE databases SET name = ?3, enabled = ?4, updated_at = ?5 WHERE project_id = ?1 AND id = ?2",
@@ -678,21 +690,35 @@ impl Store for SqliteStore {
                 .map_err(internal)?;
                 Ok(())
             })
-            .await
+            .await;
+        self.schema.clear();
+        result
     }
 
     async fn delete_database(&self, project: &str, id: &str) -> StoreResult<bool> {
         let (p, i) = (project.to_owned(), id.to_owned());
-        self.db.write(move |c| tables::delete_database(c, &p, &i)).await
+        let result = self.db.write(move |c| tables::delete_database(c, &p, &i)).await;
+        self.schema.clear();
+        result
     }
 
     async fn create_table(&self, t: TableRecord) -> StoreResult<TableRecord> {
-        self.db.write(move |c| tables::create_table(c, t)).await
+        let result = self.db.write(move |c| tables::create_table(c, t)).await;
+        self.schema.clear();
+        result
     }
 
     async fn get_table(&self, project: &str, database: &str, id: &str) -> StoreResult<Option<TableRecord>> {
+        if let Some(t) = self.schema.table(project, database, id) {
+            return Ok(Some(t));
+        }
+        let generation = self.schema.generation();
         let (p, d, i) = (project.to_owned(), database.to_owned(), id.to_owned());
-        self.db.read(move |c| tables::load_table(c, &p, &d, &i)).await
+        let found = self.db.read(move |c| tables::load_table(c, &p, &d, &i)).await?;
+        if let Some(t) = &found {
+            self.schema.put_table(generation, t);
+        }
+        Ok(found)
     }
 
     async fn list_tables(&self, project: &str, database: &str, params: ListParams) -> StoreResult<Page<TableRecord>> {
@@ -707,7 +733,8 @@ impl Store for SqliteStore {
     }
 
     async fn update_table(&self, t: TableRecord) -> StoreResult<()> {
-        self.db
+        let result = self
+            .db
             .write(move |c| {
                 // Only the table's own settings; the schema changes through `change_schema`.
                 let mut current = tables::load_table(c, &t.project_id, &t.database_id, &t.id)?.ok_or(StoreError::NotFound("table"))?;
@@ -718,17 +745,23 @@ impl Store for SqliteStore {
                 current.updated_at = t.updated_at;
                 tables::update_table(c, &current)
             })
-            .await
+            .await;
+        self.schema.clear();
+        result
     }
 
     async fn delete_table(&self, project: &str, database: &str, id: &str) -> StoreResult<bool> {
         let (p, d, i) = (project.to_owned(), database.to_owned(), id.to_owned());
-        self.db.write(move |c| tables::delete_table(c, &p, &d, &i)).await
+        let result = self.db.write(move |c| tables::delete_table(c, &p, &d, &i)).await;
+        self.schema.clear();
+        result
     }
 
     async fn change_schema(&self, project: &str, database: &str, table: &str, change: SchemaChange) -> StoreResult<TableRecord> {
         let (p, d, t) = (project.to_owned(), database.to_owned(), table.to_owned());
-        self.db.write(move |c| tables::change_schema(c, &p, &d, &t, change)).await
+        let result = self.db.write(move |c| tables::change_schema(c, &p, &d, &t, change)).await;
+        self.schema.clear();
+        result
     }
 
     async fn get_row(&self, table: &TableRecord, id: &str) -> StoreResult<Option<RowRecord>> {

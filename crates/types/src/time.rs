@@ -6,8 +6,33 @@ use jiff::Timestamp;
 
 /// Formats a timestamp exactly as Appwrite does (UTC, milliseconds, `+00:00`).
 pub fn format(ts: Timestamp) -> String {
-    // `%.3f`-style formatting via strftime would print `Z`; Appwrite prints `+00:00`.
-    ts.strftime("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
+    // Written out by hand: every row of every list has two of these, and strftime's
+    // interpreter showed in profiles. Years outside 0..=9999 fall back to strftime.
+    let dt = jiff::tz::Offset::UTC.to_datetime(ts);
+    let (year, ms) = (dt.year(), dt.subsec_nanosecond() / 1_000_000);
+    if !(0..=9999).contains(&year) {
+        return ts.strftime("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string();
+    }
+    let mut out = String::with_capacity(29);
+    let fields: [(i32, usize, &str); 7] = [
+        (i32::from(year), 4, "-"),
+        (i32::from(dt.month()), 2, "-"),
+        (i32::from(dt.day()), 2, "T"),
+        (i32::from(dt.hour()), 2, ":"),
+        (i32::from(dt.minute()), 2, ":"),
+        (i32::from(dt.second()), 2, "."),
+        (ms, 3, ""),
+    ];
+    for (n, width, sep) in fields {
+        let digits = n.to_string();
+        for _ in digits.len()..width {
+            out.push('0');
+        }
+        out.push_str(&digits);
+        out.push_str(sep);
+    }
+    out.push_str("+00:00");
+    out
 }
 
 /// Formats an optional timestamp; `None` becomes `""` as in Appwrite's models.
@@ -44,6 +69,14 @@ mod tests {
         let ts = from_millis(1_602_743_880_123);
         assert_eq!(format(ts), "2020-10-15T06:38:00.123+00:00");
         assert_eq!(format(from_millis(0)), "1970-01-01T00:00:00.000+00:00");
+    }
+
+    #[test]
+    fn hand_formatting_matches_strftime() {
+        for ms in [0, 1, 999, 1_602_743_880_123, 253_402_300_799_999, -1, -62_135_596_800_000] {
+            let ts = from_millis(ms);
+            assert_eq!(format(ts), ts.strftime("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string(), "{ms}");
+        }
     }
 
     #[test]
