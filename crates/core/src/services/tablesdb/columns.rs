@@ -6,7 +6,7 @@ use oxwrite_types::query;
 use oxwrite_types::schema::{Column, ColumnType, STATUS_AVAILABLE};
 use serde_json::{Number, Value, json};
 
-use super::{Api, TableRef, load_table, publish, table_params, values, views};
+use super::{Api, Part, TableRef, load_table, publish_table_event, values, views};
 use crate::app::{App, now_ms};
 use crate::caller::Caller;
 use crate::ports::{SchemaChange, StoreError};
@@ -216,20 +216,8 @@ pub fn check_fit(api: Api, table_id: &str, columns: &[Column]) -> Result<()> {
     Ok(())
 }
 
-fn column_events(api: Api, action: &str) -> Vec<String> {
-    let _ = api;
-    vec![
-        format!("databases.[databaseId].tables.[tableId].columns.[columnId].{action}"),
-        format!("tablesdb.[databaseId].tables.[tableId].columns.[columnId].{action}"),
-        format!("databases.[databaseId].collections.[tableId].attributes.[columnId].{action}"),
-    ]
-}
-
-fn emit(app: &App, caller: &Caller, api: Api, action: &str, t: &TableRecord, c: &Column) {
-    let patterns = column_events(api, action);
-    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
-    let [db, table] = table_params(t);
-    publish(app, caller, &patterns, &[db, table, ("columnId", &c.key)], views::column(api, c), None);
+pub(crate) fn emit(app: &App, caller: &Caller, api: Api, action: &str, t: &TableRecord, c: &Column) {
+    publish_table_event(app, caller, t, Part::Column(&c.key), action, views::column(api, c), None);
 }
 
 fn schema_error(api: Api, e: StoreError) -> Error {

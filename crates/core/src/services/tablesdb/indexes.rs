@@ -5,7 +5,7 @@ use oxwrite_types::{ErrorType, query};
 use oxwrite_types::schema::{ColumnType, Index, IndexOrder, IndexType, STATUS_AVAILABLE};
 use serde_json::{Value, json};
 
-use super::{Api, TableRef, columns::check_key, load_table, publish, table_params, views};
+use super::{Api, Part, TableRef, columns::check_key, load_table, publish_table_event, views};
 use crate::app::{App, now_ms};
 use crate::caller::Caller;
 use crate::ports::{SchemaChange, StoreError};
@@ -137,14 +137,7 @@ pub fn from_json(api: Api, table: &TableRecord, v: &Value, now: i64) -> Result<I
 }
 
 fn emit(app: &App, caller: &Caller, api: Api, action: &str, t: &TableRecord, i: &Index) {
-    let patterns = [
-        format!("databases.[databaseId].tables.[tableId].indexes.[indexId].{action}"),
-        format!("tablesdb.[databaseId].tables.[tableId].indexes.[indexId].{action}"),
-        format!("databases.[databaseId].collections.[tableId].indexes.[indexId].{action}"),
-    ];
-    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
-    let [db, table] = table_params(t);
-    publish(app, caller, &patterns, &[db, table, ("indexId", &i.key)], views::index(api, i), None);
+    publish_table_event(app, caller, t, Part::Index(&i.key), action, views::index(api, i), None);
 }
 
 pub async fn create(app: &App, caller: &Caller, at: TableRef<'_>, input: IndexInput) -> Result<Value> {

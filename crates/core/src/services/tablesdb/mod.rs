@@ -193,16 +193,42 @@ pub(crate) fn publish(
     });
 }
 
-/// The event patterns of a table-level change (`create`, `update`, `delete`).
-pub(crate) fn table_patterns(action: &str) -> [String; 3] {
-    [
-        format!("databases.[databaseId].tables.[tableId].{action}"),
-        format!("tablesdb.[databaseId].tables.[tableId].{action}"),
-        format!("databases.[databaseId].collections.[tableId].{action}"),
-    ]
+/// What a table event is about: the table itself, or one of its rows, columns or indexes
+/// (with its id).
+pub(crate) enum Part<'a> {
+    Table,
+    Row(&'a str),
+    Column(&'a str),
+    Index(&'a str),
 }
 
-/// The `[databaseId]`, `[tableId]` (and legacy `[collectionId]`) event parameters.
-pub(crate) fn table_params(t: &TableRecord) -> [(&str, &str); 2] {
-    [("databaseId", t.database_id.as_str()), ("tableId", t.id.as_str())]
+/// Publishes a table-level event under its three spellings (PROTOCOL.md §9):
+/// `databases.…tables…`, `tablesdb.…tables…` and the legacy `databases.…collections…`
+/// (`documents`, `attributes`).
+pub(crate) fn publish_table_event(
+    app: &App,
+    caller: &Caller,
+    t: &TableRecord,
+    part: Part<'_>,
+    action: &str,
+    payload: serde_json::Value,
+    readers: Option<Vec<String>>,
+) {
+    let (current, legacy, param, id) = match part {
+        Part::Table => (String::new(), String::new(), "", ""),
+        Part::Row(id) => (".rows.[rowId]".into(), ".documents.[rowId]".into(), "rowId", id),
+        Part::Column(id) => (".columns.[columnId]".into(), ".attributes.[columnId]".into(), "columnId", id),
+        Part::Index(id) => (".indexes.[indexId]".into(), ".indexes.[indexId]".into(), "indexId", id),
+    };
+    let patterns = [
+        format!("databases.[databaseId].tables.[tableId]{current}.{action}"),
+        format!("tablesdb.[databaseId].tables.[tableId]{current}.{action}"),
+        format!("databases.[databaseId].collections.[tableId]{legacy}.{action}"),
+    ];
+    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    let mut params = vec![("databaseId", t.database_id.as_str()), ("tableId", t.id.as_str())];
+    if !param.is_empty() {
+        params.push((param, id));
+    }
+    publish(app, caller, &patterns, &params, payload, readers);
 }

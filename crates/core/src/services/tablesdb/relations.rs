@@ -21,7 +21,7 @@ use oxwrite_types::query::{Method, Query};
 use oxwrite_types::schema::{Column, ColumnType, OnDelete, Relation, RelationType, STATUS_AVAILABLE, Side};
 use serde_json::{Map, Value, json};
 
-use super::{Api, TableRef, access, columns, load_table, publish, table_params, views};
+use super::{Api, TableRef, access, columns, load_table, views};
 use crate::app::{App, now_ms};
 use crate::caller::Caller;
 use crate::ports::{RowOp, RowQuery, SchemaChange, StoreError};
@@ -176,19 +176,8 @@ pub async fn create_column(app: &App, caller: &Caller, at: TableRef<'_>, input: 
         StoreError::NotFound(_) => Error::with(api.table_not_found(), &related.id),
         other => Error::internal(other),
     })?;
-    emit_column(app, caller, api, "create", &after, &parent);
+    columns::emit(app, caller, api, "create", &after, &parent);
     Ok(views::column(api, &parent))
-}
-
-fn emit_column(app: &App, caller: &Caller, api: Api, action: &str, t: &TableRecord, c: &Column) {
-    let patterns = [
-        format!("databases.[databaseId].tables.[tableId].columns.[columnId].{action}"),
-        format!("tablesdb.[databaseId].tables.[tableId].columns.[columnId].{action}"),
-        format!("databases.[databaseId].collections.[tableId].attributes.[columnId].{action}"),
-    ];
-    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
-    let [db, table] = table_params(t);
-    publish(app, caller, &patterns, &[db, table, ("columnId", &c.key)], views::column(api, c), None);
 }
 
 /// `updateRelationshipColumn`: `onDelete` (on both sides).
@@ -219,7 +208,7 @@ pub async fn update_column(app: &App, caller: &Caller, at: TableRef<'_>, key: &s
             .await
             .map_err(Error::internal)?;
     }
-    emit_column(app, caller, api, "update", &t, &c);
+    columns::emit(app, caller, api, "update", &t, &c);
     Ok(views::column(api, &c))
 }
 
@@ -230,7 +219,7 @@ pub async fn delete_column(app: &App, caller: &Caller, api: Api, t: &TableRecord
         .change_schema(&t.project_id, &t.database_id, &t.id, SchemaChange::DeleteRelation(c.key.clone()))
         .await
         .map_err(Error::internal)?;
-    emit_column(app, caller, api, "delete", &after, c);
+    columns::emit(app, caller, api, "delete", &after, c);
     Ok(())
 }
 

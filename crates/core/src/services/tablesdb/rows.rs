@@ -11,7 +11,7 @@ use oxwrite_types::schema::ColumnType;
 use oxwrite_types::ErrorType;
 use serde_json::{Map, Number, Value, json};
 
-use super::{Api, TableRef, access, load_table, publish, relations, transactions, values, views};
+use super::{Api, Part, TableRef, access, load_table, publish_table_event, relations, transactions, values, views};
 use crate::app::{App, now_ms};
 use crate::caller::Caller;
 use crate::ports::{LIST_TOTAL_CAP, Page, RowOp, RowQuery, StoreError};
@@ -74,14 +74,7 @@ fn readers(t: &TableRecord, r: &RowRecord) -> Vec<String> {
 }
 
 pub(crate) fn emit(app: &App, caller: &Caller, api: Api, action: &str, t: &TableRecord, r: &RowRecord) {
-    let patterns = [
-        format!("databases.[databaseId].tables.[tableId].rows.[rowId].{action}"),
-        format!("tablesdb.[databaseId].tables.[tableId].rows.[rowId].{action}"),
-        format!("databases.[databaseId].collections.[tableId].documents.[rowId].{action}"),
-    ];
-    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
-    let params = [("databaseId", t.database_id.as_str()), ("tableId", t.id.as_str()), ("rowId", r.id.as_str())];
-    publish(app, caller, &patterns, &params, views::row(api, t, r, &[]), Some(readers(t, r)));
+    publish_table_event(app, caller, t, Part::Row(&r.id), action, views::row(api, t, r, &[]), Some(readers(t, r)));
 }
 
 /// The transaction a call names, if any (an empty id is none).

@@ -5,7 +5,7 @@ use oxwrite_types::permission::{self, Action};
 use oxwrite_types::query::{self, Method};
 use serde_json::{Value, json};
 
-use super::{Api, columns, indexes, load_database, load_table, publish, table_params, table_patterns, views};
+use super::{Api, Part, columns, indexes, load_database, load_table, publish_table_event, views};
 use crate::app::{App, now_ms};
 use crate::caller::Caller;
 use crate::ports::{ListParams, StoreError};
@@ -15,9 +15,7 @@ use crate::services::users::list_error;
 use crate::{Error, Result, secrets, validate};
 
 fn emit(app: &App, caller: &Caller, action: &str, api: Api, t: &TableRecord) {
-    let patterns = table_patterns(action);
-    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
-    publish(app, caller, &patterns, &table_params(t), views::table(api, t), None);
+    publish_table_event(app, caller, t, Part::Table, action, views::table(api, t), None);
 }
 
 /// Parses table permissions: every action allowed, `write` expanded.
