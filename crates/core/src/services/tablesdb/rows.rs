@@ -337,7 +337,7 @@ fn row_query(t: &TableRecord, caller: &Caller, queries: Vec<Query>, total: bool)
     })
 }
 
-pub async fn list(app: &App, caller: &Caller, at: TableRef<'_>, queries: &[String], total: Option<bool>, transaction: Option<&str>) -> Result<Value> {
+pub async fn list(app: &App, caller: &Caller, at: TableRef<'_>, queries: &[String], total: Option<bool>, transaction: Option<&str>) -> Result<views::RowList> {
     let TableRef { api, database, table } = at;
     let t = load_table(app, caller, api, database, table).await?;
     let queries = query::parse_all(queries).map_err(query_error)?;
@@ -358,10 +358,15 @@ pub async fn list(app: &App, caller: &Caller, at: TableRef<'_>, queries: &[Strin
         page.items = transactions::overlay_page(app, caller, api, txid, &t, page.items).await?;
         page.items.retain(|r| access::row_allows(&t, &r.permissions, caller, Action::Read));
     }
-    let mut items: Vec<Value> = page.items.iter().map(|r| views::row(api, &t, r, &select)).collect();
     let linked = relations::selected(&t, &select)?;
-    relations::populate(app, caller, api, &t, &page.items, &mut items, &linked).await?;
-    Ok(json!({ "total": page.total.min(LIST_TOTAL_CAP), api.rows_field(): items }))
+    let populated = if linked.is_empty() {
+        None
+    } else {
+        let mut items: Vec<Value> = page.items.iter().map(|r| views::row(api, &t, r, &select)).collect();
+        relations::populate(app, caller, api, &t, &page.items, &mut items, &linked).await?;
+        Some(items)
+    };
+    Ok(views::RowList { api, table: t, rows: page.items, select, total: page.total.min(LIST_TOTAL_CAP), populated })
 }
 
 /// What an update changes: data (partial) and/or permissions.
