@@ -29,4 +29,8 @@ impl EventBus for InProcessBus {
         // No subscriber is not an error: nobody is listening yet.
         let _ = self.tx.send(event);
     }
+
+    fn listening(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
 }

@@ -295,6 +295,10 @@ pub struct Event {
 /// Redis or NATS fan-out across nodes later. Publishing never blocks.
 pub trait EventBus: Send + Sync + 'static {
     fn publish(&self, event: Event);
+    /// Whether anything listens: when nothing does, publishers skip building events.
+    fn listening(&self) -> bool {
+        true
+    }
 }
 
 /// How [`Store::load_principal`] should pick the session.

@@ -217,7 +217,7 @@ pub fn check_fit(api: Api, table_id: &str, columns: &[Column]) -> Result<()> {
 }
 
 pub(crate) fn emit(app: &App, caller: &Caller, api: Api, action: &str, t: &TableRecord, c: &Column) {
-    publish_table_event(app, caller, t, Part::Column(&c.key), action, views::column(api, c), None);
+    publish_table_event(app, caller, t, Part::Column(&c.key), action, || views::column(api, c), || None);
 }
 
 fn schema_error(api: Api, e: StoreError) -> Error {

@@ -15,7 +15,7 @@ use crate::{Error, Result, secrets, validate};
 const EVENT: &str = "databases.[databaseId]";
 
 fn emit(app: &App, caller: &Caller, action: &str, db: &DatabaseRecord, payload: Value) {
-    publish(app, caller, &[&format!("{EVENT}.{action}")], &[("databaseId", &db.id)], payload, None);
+    publish(app, caller, &[&format!("{EVENT}.{action}")], &[("databaseId", &db.id)], || payload, || None);
 }
 
 pub async fn create(app: &App, caller: &Caller, api: Api, id: &str, name: String, enabled: Option<bool>) -> Result<Value> {

@@ -137,7 +137,7 @@ pub fn from_json(api: Api, table: &TableRecord, v: &Value, now: i64) -> Result<I
 }
 
 fn emit(app: &App, caller: &Caller, api: Api, action: &str, t: &TableRecord, i: &Index) {
-    publish_table_event(app, caller, t, Part::Index(&i.key), action, views::index(api, i), None);
+    publish_table_event(app, caller, t, Part::Index(&i.key), action, || views::index(api, i), || None);
 }
 
 pub async fn create(app: &App, caller: &Caller, at: TableRef<'_>, input: IndexInput) -> Result<Value> {

@@ -168,18 +168,23 @@ pub(crate) async fn load_table(app: &App, caller: &Caller, api: Api, database: &
 }
 
 /// Publishes an event after its commit under every spelling and wildcard (PROTOCOL.md §9).
+/// The payload is only built when someone listens.
 pub(crate) fn publish(
     app: &App,
     caller: &Caller,
     patterns: &[&str],
     params: &[(&str, &str)],
-    payload: serde_json::Value,
-    readers: Option<Vec<String>>,
+    payload: impl FnOnce() -> serde_json::Value,
+    readers: impl FnOnce() -> Option<Vec<String>>,
 ) {
+    if !app.bus.listening() {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
     let mut names: Vec<String> = Vec::new();
     for pattern in patterns {
         for name in oxwrite_types::events::generate(pattern, params) {
-            if !names.contains(&name) {
+            if seen.insert(name.clone()) {
                 names.push(name);
             }
         }
@@ -187,8 +192,8 @@ pub(crate) fn publish(
     app.bus.publish(crate::ports::Event {
         project: caller.project.id.clone(),
         names,
-        payload,
-        readers,
+        payload: payload(),
+        readers: readers(),
         user_id: caller.user_id().map(str::to_owned),
     });
 }
@@ -211,9 +216,12 @@ pub(crate) fn publish_table_event(
     t: &TableRecord,
     part: Part<'_>,
     action: &str,
-    payload: serde_json::Value,
-    readers: Option<Vec<String>>,
+    payload: impl FnOnce() -> serde_json::Value,
+    readers: impl FnOnce() -> Option<Vec<String>>,
 ) {
+    if !app.bus.listening() {
+        return;
+    }
     let (current, legacy, param, id) = match part {
         Part::Table => (String::new(), String::new(), "", ""),
         Part::Row(id) => (".rows.[rowId]".into(), ".documents.[rowId]".into(), "rowId", id),

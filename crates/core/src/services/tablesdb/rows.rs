@@ -74,7 +74,7 @@ fn readers(t: &TableRecord, r: &RowRecord) -> Vec<String> {
 }
 
 pub(crate) fn emit(app: &App, caller: &Caller, api: Api, action: &str, t: &TableRecord, r: &RowRecord) {
-    publish_table_event(app, caller, t, Part::Row(&r.id), action, views::row(api, t, r, &[]), Some(readers(t, r)));
+    publish_table_event(app, caller, t, Part::Row(&r.id), action, || views::row(api, t, r, &[]), || Some(readers(t, r)));
 }
 
 /// The transaction a call names, if any (an empty id is none).

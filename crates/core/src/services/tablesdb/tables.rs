@@ -15,7 +15,7 @@ use crate::services::users::list_error;
 use crate::{Error, Result, secrets, validate};
 
 fn emit(app: &App, caller: &Caller, action: &str, api: Api, t: &TableRecord) {
-    publish_table_event(app, caller, t, Part::Table, action, views::table(api, t), None);
+    publish_table_event(app, caller, t, Part::Table, action, || views::table(api, t), || None);
 }
 
 /// Parses table permissions: every action allowed, `write` expanded.
