@@ -11,6 +11,7 @@ pub mod jwt;
 pub mod password;
 pub mod ports;
 pub mod ratelimit;
+pub mod realtime;
 pub mod records;
 pub mod secrets;
 pub mod services;

@@ -46,6 +46,8 @@ impl Default for ServerConfig {
 pub struct Server {
     pub app: Arc<App>,
     pub config: ServerConfig,
+    /// Realtime connections, fed by the event bus.
+    pub hub: Arc<oxwrite_core::realtime::Hub>,
 }
 
 /// The `/v1` router with every spec operation, `/v1/ping`, `/v1/health/version`, CORS
@@ -83,7 +85,10 @@ pub fn router(server: Arc<Server>) -> Router {
     for (path, mr) in by_path {
         router = router.route(&format!("/v1{path}"), mr.options(preflight));
     }
+    let realtime = Arc::new(crate::realtime::Realtime { app: server.app.clone(), hub: server.hub.clone() });
+    let realtime = Router::new().route("/v1/realtime", axum::routing::get(crate::realtime::upgrade)).with_state(realtime);
     router
+        .merge(realtime)
         .route("/v1/ping", on(MethodFilter::GET, |req: Request| async move { finish(&req_origin(&req), Reply::text("Pong!").into_response()) }))
         .route("/v1/health/version", on(MethodFilter::GET, |req: Request| async move {
             let body = serde_json::json!({ "version": APPWRITE_VERSION });
@@ -268,7 +273,7 @@ async fn run(
     Ok(reply)
 }
 
-fn credentials(h: &HeaderMap, project: &str, query: Option<&str>) -> Credentials {
+pub(crate) fn credentials(h: &HeaderMap, project: &str, query: Option<&str>) -> Credentials {
     let cookie_name = format!("a_session_{project}");
     let legacy_name = format!("{cookie_name}_legacy");
     let mut session = None;

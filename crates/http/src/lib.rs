@@ -6,6 +6,7 @@ mod cors;
 mod dispatch;
 mod handlers;
 mod params;
+mod realtime;
 mod reply;
 pub mod routes;
 mod spec_ops;

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use oxwrite_core::events::InProcessBus;
 use oxwrite_core::ratelimit::MemoryRateLimiter;
+use oxwrite_core::realtime::Hub;
 use oxwrite_core::services::{project, projects};
 use oxwrite_core::{App, Config, ServerSecret};
 use oxwrite_http::{Server, ServerConfig};
@@ -186,11 +188,16 @@ async fn ensure_project(app: &App, id: &str) -> Result<()> {
 
 /// Opens the data folder: creates it, loads (or creates) the server secret, opens the store.
 fn open(dir: &Path, config: Config) -> Result<App> {
+    Ok(open_with_bus(dir, config)?.0)
+}
+
+/// Opens the data folder with the in-process event bus, which `serve` feeds realtime from.
+fn open_with_bus(dir: &Path, config: Config) -> Result<(App, Arc<InProcessBus>)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating data folder {}", dir.display()))?;
     let secret = load_secret(dir)?;
     let store = SqliteStore::open(dir).map_err(|e| anyhow::anyhow!("opening the store: {e}"))?;
-    let bus = Arc::new(oxwrite_core::events::InProcessBus::default());
-    Ok(App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), bus, secret, config))
+    let bus = Arc::new(InProcessBus::default());
+    Ok((App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), bus.clone(), secret, config), bus))
 }
 
 /// The server secret signs JWTs. Created once (0600) and never printed.
@@ -232,10 +239,12 @@ async fn serve(dir: &Path, args: ServeArgs) -> Result<()> {
         rate_limits: args.rate_limits == "enabled",
         smtp_enabled: false,
     };
-    let app = Arc::new(open(dir, config)?);
+    let (app, bus) = open_with_bus(dir, config)?;
+    let app = Arc::new(app);
+    let hub = Hub::start(bus.subscribe());
     let mut hostnames = ServerConfig::default().hostnames;
     hostnames.extend(args.hostnames.into_iter().map(|h| h.to_ascii_lowercase()));
-    let server = Arc::new(Server { app, config: ServerConfig { hostnames, trust_forwarded_for: args.trust_forwarded_for } });
+    let server = Arc::new(Server { app, config: ServerConfig { hostnames, trust_forwarded_for: args.trust_forwarded_for }, hub });
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
     // The start-up banner is the contract for scripts and tests: one stdout line with the URL.

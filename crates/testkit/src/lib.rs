@@ -38,7 +38,8 @@ impl TestServer {
             .secret;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let server = Arc::new(Server { app: app.clone(), config: ServerConfig::default() });
+        let hub = oxwrite_core::realtime::Hub::start(bus.subscribe());
+        let server = Arc::new(Server { app: app.clone(), config: ServerConfig::default(), hub });
         let svc = oxwrite_http::router(server).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, svc).await;

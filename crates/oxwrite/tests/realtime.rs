@@ -1,0 +1,129 @@
+//! `/v1/realtime` over a real WebSocket: connecting with a session, subscribing, receiving only
+//! the rows the user may read, keys ignored, unsubscribing, and a bad project closed with 1008.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use futures_util::{SinkExt, StreamExt};
+use oxwrite_testkit::TestServer;
+use reqwest::{Client, Method};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Api {
+    http: Client,
+    s: TestServer,
+}
+
+impl Api {
+    async fn key(&self, method: Method, path: &str, body: Value) -> Value {
+        let res = self
+            .http
+            .request(method, format!("{}{path}", self.s.endpoint))
+            .header("X-Appwrite-Project", &self.s.project)
+            .header("X-Appwrite-Key", &self.s.key)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.json().await.unwrap_or(Value::Null)
+    }
+
+    /// A user with a session; returns (user id, session secret).
+    async fn user(&self, name: &str) -> (String, String) {
+        let user = self.key(Method::POST, "/users", json!({"userId": name, "email": format!("{name}@example.com"), "password": "password-123"})).await;
+        let session = self.key(Method::POST, &format!("/users/{name}/sessions"), json!({})).await;
+        (user["$id"].as_str().unwrap().to_owned(), session["secret"].as_str().unwrap().to_owned())
+    }
+
+    async fn connect(&self, query: &str, headers: &[(&'static str, &str)]) -> Socket {
+        let url = format!("{}/realtime?{query}", self.s.endpoint.replace("http://", "ws://"));
+        let mut req = url.into_client_request().unwrap();
+        for (k, v) in headers {
+            req.headers_mut().insert(*k, v.parse().unwrap());
+        }
+        tokio_tungstenite::connect_async(req).await.expect("websocket connects").0
+    }
+}
+
+async fn next_json(ws: &mut Socket) -> Value {
+    loop {
+        match ws.next().await.expect("a message").expect("no socket error") {
+            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+            Message::Close(frame) => return json!({"closed": frame.map(|f| u16::from(f.code))}),
+            _ => continue,
+        }
+    }
+}
+
+async fn send(ws: &mut Socket, v: Value) {
+    ws.send(Message::Text(v.to_string().into())).await.unwrap();
+}
+
+#[tokio::test]
+async fn rows_reach_only_readers_and_keys_are_ignored() {
+    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
+    let (alice, secret) = api.user("alice").await;
+    api.user("bob").await;
+    api.key(Method::POST, "/tablesdb", json!({"databaseId": "db", "name": "DB"})).await;
+    api.key(Method::POST, "/tablesdb/db/tables", json!({"tableId": "t", "name": "T", "rowSecurity": true})).await;
+    api.key(Method::POST, "/tablesdb/db/tables/t/columns/varchar", json!({"key": "title", "size": 20, "required": false})).await;
+
+    let cookie = format!("a_session_{}={secret}", api.s.project);
+    let mut ws = api.connect(&format!("project={}", api.s.project), &[("cookie", &cookie)]).await;
+    let connected = next_json(&mut ws).await;
+    assert_eq!(connected["type"], "connected");
+    assert_eq!(connected["data"]["user"]["$id"], alice);
+
+    send(&mut ws, json!({"type": "subscribe", "data": [{"subscriptionId": "s1", "channels": ["databases.db.tables.t.rows"], "queries": []}]})).await;
+    let answer = next_json(&mut ws).await;
+    assert_eq!(answer["data"]["to"], "subscribe");
+    assert_eq!(answer["data"]["subscriptions"][0]["subscriptionId"], "s1");
+
+    // A key-only socket is a guest: it gets no private events.
+    let mut keyed = api.connect(&format!("project={}&channels[]=rows", api.s.project), &[("x-appwrite-key", &api.s.key)]).await;
+    assert_eq!(next_json(&mut keyed).await["data"]["user"], Value::Null);
+
+    // Bob's row first, then Alice's: the first event Alice sees must be hers.
+    api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "bobs", "data": {"title": "b"}, "permissions": ["read(\"user:bob\")"]})).await;
+    api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "alices", "data": {"title": "a"}, "permissions": ["read(\"user:alice\")"]})).await;
+    let event = next_json(&mut ws).await;
+    assert_eq!(event["type"], "event");
+    assert_eq!(event["data"]["payload"]["$id"], "alices");
+    assert_eq!(event["data"]["subscriptions"], json!(["s1"]));
+    assert!(event["data"]["events"].as_array().unwrap().contains(&json!("databases.db.tables.t.rows.alices.create")));
+
+    // A public row reaches the guest socket too; it is the first thing that socket sees.
+    api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "public", "data": {"title": "p"}, "permissions": ["read(\"any\")"]})).await;
+    assert_eq!(next_json(&mut keyed).await["data"]["payload"]["$id"], "public");
+    assert_eq!(next_json(&mut ws).await["data"]["payload"]["$id"], "public");
+
+    // Heartbeat, then unsubscribe: afterwards only the pong answers.
+    send(&mut ws, json!({"type": "unsubscribe", "data": {"subscriptionId": "s1"}})).await;
+    assert_eq!(next_json(&mut ws).await["data"]["to"], "unsubscribe");
+    api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "later", "data": {"title": "l"}, "permissions": ["read(\"any\")"]})).await;
+    send(&mut ws, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut ws).await["type"], "pong");
+}
+
+#[tokio::test]
+async fn authentication_message_and_bad_project() {
+    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
+    let (alice, secret) = api.user("alice").await;
+    let mut ws = api.connect(&format!("project={}", api.s.project), &[]).await;
+    assert_eq!(next_json(&mut ws).await["data"]["user"], Value::Null);
+    send(&mut ws, json!({"type": "authentication", "data": {"session": "nonsense"}})).await;
+    assert_eq!(next_json(&mut ws).await["data"]["code"], 1003);
+    send(&mut ws, json!({"type": "authentication", "data": {"session": secret}})).await;
+    let ok = next_json(&mut ws).await;
+    assert_eq!(ok["data"]["to"], "authentication");
+    assert_eq!(ok["data"]["user"]["$id"], alice);
+    send(&mut ws, json!({"type": "nonsense"})).await;
+    assert_eq!(next_json(&mut ws).await["data"]["code"], 1003);
+
+    let mut bad = api.connect("project=nope", &[]).await;
+    assert_eq!(next_json(&mut bad).await["data"]["code"], 1008);
+    assert_eq!(next_json(&mut bad).await["closed"], 1008);
+}
