@@ -36,11 +36,15 @@ pub struct Subscription {
 pub enum Outgoing {
     /// A serialized `event` message.
     Text(Arc<str>),
+    /// The user's sessions, status or memberships changed: resolve the caller again and
+    /// report the new roles (or guest).
+    Refresh,
 }
 
 /// What the hub knows about a connection.
 struct Conn {
     project: String,
+    user_id: Option<String>,
     roles: Vec<String>,
     subscriptions: Vec<Subscription>,
     tx: mpsc::Sender<Outgoing>,
@@ -87,12 +91,13 @@ impl Hub {
         hub
     }
 
-    pub fn register(&self, project: &str, roles: Vec<String>) -> Registration {
+    pub fn register(&self, project: &str, user_id: Option<&str>, roles: Vec<String>) -> Registration {
         let (tx, rx) = mpsc::channel(QUEUE);
         let id = self.with(|i| {
             i.next += 1;
             let id = i.next;
-            i.conns.insert(id, Conn { project: project.to_owned(), roles, subscriptions: Vec::new(), tx });
+            let conn = Conn { project: project.to_owned(), user_id: user_id.map(str::to_owned), roles, subscriptions: Vec::new(), tx };
+            i.conns.insert(id, conn);
             id
         });
         Registration { id, rx }
@@ -102,9 +107,11 @@ impl Hub {
         self.with(|i| i.conns.remove(&id));
     }
 
-    pub fn set_roles(&self, id: u64, roles: Vec<String>) {
+    /// Sets who the connection acts as (after `authentication` or a refresh).
+    pub fn set_identity(&self, id: u64, user_id: Option<&str>, roles: Vec<String>) {
         self.with(|i| {
             if let Some(c) = i.conns.get_mut(&id) {
+                c.user_id = user_id.map(str::to_owned);
                 c.roles = roles;
             }
         });
@@ -146,8 +153,14 @@ impl Hub {
         self.len() == 0
     }
 
-    /// Delivers `event` to every connection that may see it.
+    /// Delivers `event` to every connection that may see it, then asks the connections
+    /// whose roles it changes to refresh them.
     pub fn dispatch(&self, event: &Event) {
+        self.deliver(event);
+        self.refresh_affected(event);
+    }
+
+    fn deliver(&self, event: &Event) {
         let channels = event_channels(event);
         if channels.is_empty() {
             return;
@@ -186,6 +199,39 @@ impl Hub {
             // Dropping a slow connection's sender ends its socket task.
             for id in slow {
                 i.conns.remove(&id);
+            }
+        });
+    }
+}
+
+impl Hub {
+    /// Events that change who a user is (a deleted session, status, labels, verification,
+    /// email or phone, deletion, memberships) make that user's connections resolve their
+    /// caller again.
+    fn refresh_affected(&self, event: &Event) {
+        // The fully named variants (no wildcards) say what happened.
+        let affected = event.names.iter().filter(|n| !n.contains('*')).find_map(|name| {
+            let parts: Vec<&str> = name.split('.').collect();
+            match parts.as_slice() {
+                ["users", u, "sessions", _, "delete"] | ["users", u, "delete"] => Some((Some(*u), None)),
+                ["users", u, "update", "status" | "labels" | "verification" | "email" | "phone"] => Some((Some(*u), None)),
+                ["teams", _, "memberships", _, ..] => Some((event.payload.get("userId").and_then(Value::as_str), None)),
+                ["teams", t, "delete"] => Some((None, Some(*t))),
+                _ => None,
+            }
+        });
+        let Some((user, team)) = affected else { return };
+        let team_role = team.map(|t| format!("team:{t}"));
+        self.with(|i| {
+            for c in i.conns.values_mut() {
+                let hit = c.project == event.project
+                    && (user.is_some_and(|u| c.user_id.as_deref() == Some(u)) || team_role.as_ref().is_some_and(|r| c.roles.contains(r)));
+                if hit {
+                    // Until the connection has resolved its caller again it holds only `any`:
+                    // it may miss an event meanwhile, but never sees one it may no longer see.
+                    c.roles = vec!["any".to_owned()];
+                    let _ = c.tx.try_send(Outgoing::Refresh);
+                }
             }
         });
     }
@@ -382,9 +428,9 @@ mod tests {
     #[tokio::test]
     async fn delivery_needs_a_channel_a_role_and_matching_queries() {
         let hub = Hub::default();
-        let mut alice = hub.register("p", vec!["any".into(), "user:alice".into()]);
-        let mut bob = hub.register("p", vec!["any".into(), "user:bob".into()]);
-        let mut other = hub.register("q", vec!["any".into(), "user:alice".into()]);
+        let mut alice = hub.register("p", Some("alice"), vec!["any".into(), "user:alice".into()]);
+        let mut bob = hub.register("p", Some("bob"), vec!["any".into(), "user:bob".into()]);
+        let mut other = hub.register("q", Some("alice"), vec!["any".into(), "user:alice".into()]);
         for r in [&alice, &bob, &other] {
             hub.subscribe(r.id, vec![sub("s1", &["rows"], vec![])]).unwrap();
         }
@@ -417,13 +463,32 @@ mod tests {
     #[tokio::test]
     async fn slow_connections_are_dropped() {
         let hub = Hub::default();
-        let r = hub.register("p", vec!["any".into()]);
+        let r = hub.register("p", None, vec!["any".into()]);
         hub.subscribe(r.id, vec![sub("s", &["rows"], vec![])]).unwrap();
         for _ in 0..=QUEUE {
             hub.dispatch(&row_event(&["any"], json!({})));
         }
         assert_eq!(hub.len(), 0, "a full queue drops the connection");
         drop(r);
+    }
+
+    #[tokio::test]
+    async fn identity_changes_ask_the_users_connections_to_refresh() {
+        let hub = Hub::default();
+        let mut alice = hub.register("p", Some("alice"), vec!["any".into(), "user:alice".into(), "team:t".into()]);
+        let mut bob = hub.register("p", Some("bob"), vec!["any".into(), "user:bob".into()]);
+        let event = |name: &str, payload: Value| Event { project: "p".into(), names: vec![name.into()], payload, readers: None, user_id: None };
+        hub.dispatch(&event("users.alice.sessions.s1.delete", json!({})));
+        assert!(matches!(alice.rx.try_recv(), Ok(Outgoing::Refresh)));
+        assert!(bob.rx.try_recv().is_err());
+        assert_eq!(hub.with(|i| i.conns[&alice.id].roles.clone()), ["any"], "only `any` until refreshed");
+        // The socket task resolves the caller again.
+        hub.set_identity(alice.id, Some("alice"), vec!["any".into(), "user:alice".into(), "team:t".into()]);
+        hub.dispatch(&event("teams.t.memberships.m.create", json!({"userId": "bob"})));
+        assert!(matches!(bob.rx.try_recv(), Ok(Outgoing::Refresh)));
+        hub.dispatch(&event("teams.t.delete", json!({})));
+        assert!(matches!(alice.rx.try_recv(), Ok(Outgoing::Refresh)));
+        assert!(bob.rx.try_recv().is_err(), "bob's roles do not name team t");
     }
 
     #[test]

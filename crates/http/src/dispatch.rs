@@ -236,6 +236,7 @@ async fn run(
         .map_err(|_| Error::msg(ErrorType::GeneralArgumentInvalid, format!("Request body is too large or unreadable (limit {MAX_BODY} bytes)")))?;
     let body = parse_body(h, &bytes)?;
     let path_params = path_params(op.path, parts.uri.path());
+    let event_scope = (!bound.events.is_empty()).then(|| (caller.project.id.clone(), caller.user_id().map(str::to_owned), path_params.clone()));
     let params = Params::build(parts.uri.query(), body, path_params)?;
 
     let mut reset_keys = Vec::new();
@@ -265,12 +266,56 @@ async fn run(
         },
     };
     let reply = (bound.handler)(ctx).await?;
+    if let Some((project, user, path)) = event_scope
+        && reply.status.is_success()
+    {
+        publish_route_events(app, bound.events, &project, user.as_deref(), &path, &reply);
+    }
     if rate_reset_on(op.operation) == Some(reply.status) {
         for key in reset_keys {
             app.limiter.reset(&key).await;
         }
     }
     Ok(reply)
+}
+
+/// Publishes the events the route table names for a successful call (account, users and
+/// teams; TablesDB publishes its own from core). Each `[name]` of a pattern is filled from
+/// the path, then the response's field of that name, then the response's `$id` for the last
+/// one, then the caller's user id for `userId`. Secrets never travel in event payloads.
+fn publish_route_events(app: &App, events: &[&str], project: &str, user: Option<&str>, path: &[(String, String)], reply: &Reply) {
+    if !app.bus.listening() {
+        return;
+    }
+    let mut payload: Value = serde_json::from_slice(&reply.body).unwrap_or_else(|_| Value::Object(Map::new()));
+    if let Value::Object(m) = &mut payload {
+        m.remove("secret");
+    }
+    for pattern in events {
+        let names: Vec<&str> = pattern.split('.').filter_map(|p| p.strip_prefix('[')?.strip_suffix(']')).collect();
+        let mut params: Vec<(&str, String)> = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let from_path = path.iter().find(|(k, v)| k == name && v != "current").map(|(_, v)| v.clone());
+            let from_body = || payload.get(*name).and_then(Value::as_str).map(str::to_owned);
+            let own_id = || (i + 1 == names.len()).then(|| payload.get("$id").and_then(Value::as_str).map(str::to_owned)).flatten();
+            let caller = || (*name == "userId").then(|| user.map(str::to_owned)).flatten();
+            match from_path.or_else(from_body).or_else(own_id).or_else(caller) {
+                Some(v) => params.push((name, v)),
+                None => break,
+            }
+        }
+        if params.len() != names.len() {
+            continue;
+        }
+        let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app.bus.publish(oxwrite_core::ports::Event {
+            project: project.to_owned(),
+            names: oxwrite_types::events::generate(pattern, &refs),
+            payload: payload.clone(),
+            readers: None,
+            user_id: user.map(str::to_owned),
+        });
+    }
 }
 
 pub(crate) fn credentials(h: &HeaderMap, project: &str, query: Option<&str>) -> Credentials {

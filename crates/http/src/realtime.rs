@@ -58,21 +58,22 @@ pub async fn upgrade(
             // Realtime never consults keys: a key-only connection is a guest.
             creds.key = None;
             creds.impersonate = None;
-            Some(auth::resolve(&rt.app, p.clone(), &creds).await.unwrap_or_else(|_| Caller::guest(p)))
+            let caller = auth::resolve(&rt.app, p.clone(), &creds).await.unwrap_or_else(|_| Caller::guest(p));
+            Some((caller, creds))
         }
         None => None,
     };
     ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| run(rt, socket, caller, channels))
 }
 
-async fn run(rt: Arc<Realtime>, mut socket: WebSocket, caller: Option<Caller>, url_channels: Vec<String>) {
-    let Some(mut caller) = caller else {
+async fn run(rt: Arc<Realtime>, mut socket: WebSocket, caller: Option<(Caller, Credentials)>, url_channels: Vec<String>) {
+    let Some((mut caller, mut creds)) = caller else {
         // Policy violation: the web SDK does not reconnect after 1008.
         let _ = socket.send(error(1008, "Missing or unknown project ID")).await;
         let _ = socket.send(Message::Close(Some(CloseFrame { code: 1008, reason: "Missing or unknown project ID".into() }))).await;
         return;
     };
-    let mut reg = rt.hub.register(&caller.project.id, caller.roles.clone());
+    let mut reg = rt.hub.register(&caller.project.id, caller.user_id(), caller.roles.clone());
     let mut subscriptions = Vec::new();
     let channels: Vec<String> = url_channels.iter().take(MAX_CHANNELS).map(|c| realtime::rewrite_channel(c, caller.user_id())).collect();
     if !channels.is_empty() {
@@ -93,6 +94,12 @@ async fn run(rt: Arc<Realtime>, mut socket: WebSocket, caller: Option<Caller>, u
                     if socket.send(Message::Text(t.as_ref().into())).await.is_err() {
                         break;
                     }
+                }
+                Some(Outgoing::Refresh) => {
+                    // Sessions, status or memberships changed: act as whoever the credentials
+                    // are now (a guest if the session is gone or the user blocked).
+                    caller = auth::resolve(&rt.app, caller.project.clone(), &creds).await.unwrap_or_else(|_| Caller::guest(caller.project.clone()));
+                    rt.hub.set_identity(reg.id, caller.user_id(), caller.roles.clone());
                 }
                 // The hub dropped us (too slow).
                 None => {
@@ -116,7 +123,7 @@ async fn run(rt: Arc<Realtime>, mut socket: WebSocket, caller: Option<Caller>, u
                     let _ = socket.send(error(1013, "Too many messages.")).await;
                     continue;
                 }
-                let reply = handle(&rt, reg.id, &mut caller, &body).await;
+                let reply = handle(&rt, reg.id, &mut caller, &mut creds, &body).await;
                 if socket.send(reply).await.is_err() {
                     break;
                 }
@@ -127,7 +134,7 @@ async fn run(rt: Arc<Realtime>, mut socket: WebSocket, caller: Option<Caller>, u
 }
 
 /// Answers one client message.
-async fn handle(rt: &Realtime, id: u64, caller: &mut Caller, body: &str) -> Message {
+async fn handle(rt: &Realtime, id: u64, caller: &mut Caller, creds: &mut Credentials, body: &str) -> Message {
     let Ok(msg) = serde_json::from_str::<Value>(body) else {
         return error(1003, "Message format is not valid.");
     };
@@ -138,11 +145,12 @@ async fn handle(rt: &Realtime, id: u64, caller: &mut Caller, body: &str) -> Mess
             let Some(session) = data.get("session").and_then(Value::as_str) else {
                 return error(1003, "Payload is not valid.");
             };
-            let creds = Credentials { session: Some(session.to_owned()), jwt: None, key: None, impersonate: None };
-            match auth::resolve(&rt.app, caller.project.clone(), &creds).await {
+            let offered = Credentials { session: Some(session.to_owned()), jwt: None, key: None, impersonate: None };
+            match auth::resolve(&rt.app, caller.project.clone(), &offered).await {
                 Ok(c) if c.user.is_some() => {
                     *caller = c;
-                    rt.hub.set_roles(id, caller.roles.clone());
+                    *creds = offered;
+                    rt.hub.set_identity(id, caller.user_id(), caller.roles.clone());
                     text(json!({"type": "response", "data": {"to": "authentication", "success": true, "user": account(caller)}}))
                 }
                 _ => error(1003, "Session is not valid."),

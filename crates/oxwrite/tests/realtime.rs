@@ -127,3 +127,52 @@ async fn authentication_message_and_bad_project() {
     assert_eq!(next_json(&mut bad).await["data"]["code"], 1008);
     assert_eq!(next_json(&mut bad).await["closed"], 1008);
 }
+
+#[tokio::test]
+async fn account_events_reach_their_user_only() {
+    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
+    let (alice, secret) = api.user("alice").await;
+    let (_, bob_secret) = api.user("bob").await;
+    let project = api.s.project.clone();
+    let mut ws = api.connect(&format!("project={project}&channels[]=account"), &[("x-appwrite-session", &secret)]).await;
+    let connected = next_json(&mut ws).await;
+    assert_eq!(connected["data"]["channels"], json!([format!("account.{alice}")]));
+
+    // Bob renames himself first (Alice must not hear it), then Alice does.
+    for (session, name) in [(&bob_secret, "Bobby"), (&secret, "Ally")] {
+        let res = api
+            .http
+            .patch(format!("{}/account/name", api.s.endpoint))
+            .header("X-Appwrite-Project", &project)
+            .header("X-Appwrite-Session", session.as_str())
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success());
+    }
+    let event = next_json(&mut ws).await;
+    assert_eq!(event["data"]["payload"]["name"], "Ally");
+    assert!(event["data"]["events"].as_array().unwrap().contains(&json!(format!("users.{alice}.update.name"))));
+    assert!(event["data"]["channels"].as_array().unwrap().contains(&json!(format!("account.{alice}"))));
+}
+
+#[tokio::test]
+async fn a_deleted_session_stops_private_events_at_once() {
+    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
+    let (alice, secret) = api.user("alice").await;
+    api.key(Method::POST, "/tablesdb", json!({"databaseId": "db", "name": "DB"})).await;
+    api.key(Method::POST, "/tablesdb/db/tables", json!({"tableId": "t", "name": "T", "rowSecurity": true})).await;
+    api.key(Method::POST, "/tablesdb/db/tables/t/columns/varchar", json!({"key": "title", "size": 20, "required": false})).await;
+    let project = api.s.project.clone();
+    let mut ws = api.connect(&format!("project={project}&channels[]=rows"), &[("x-appwrite-session", &secret)]).await;
+    assert_eq!(next_json(&mut ws).await["data"]["user"]["$id"], alice);
+
+    let sessions = api.key(Method::GET, &format!("/users/{alice}/sessions"), Value::Null).await;
+    let session = sessions["sessions"][0]["$id"].as_str().unwrap().to_owned();
+    api.key(Method::DELETE, &format!("/users/{alice}/sessions/{session}"), Value::Null).await;
+    // Her private row must not arrive; the public one after it must.
+    api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "private", "data": {"title": "p"}, "permissions": ["read(\"user:alice\")"]})).await;
+    api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "public", "data": {"title": "p"}, "permissions": ["read(\"any\")"]})).await;
+    assert_eq!(next_json(&mut ws).await["data"]["payload"]["$id"], "public");
+}
