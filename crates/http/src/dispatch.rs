@@ -85,7 +85,12 @@ pub fn router(server: Arc<Server>) -> Router {
     for (path, mr) in by_path {
         router = router.route(&format!("/v1{path}"), mr.options(preflight));
     }
-    let realtime = Arc::new(crate::realtime::Realtime { app: server.app.clone(), hub: server.hub.clone() });
+    let realtime = Arc::new(crate::realtime::Realtime {
+        app: server.app.clone(),
+        hub: server.hub.clone(),
+        hostnames: server.config.hostnames.clone(),
+        trust_forwarded_for: server.config.trust_forwarded_for,
+    });
     let realtime = Router::new().route("/v1/realtime", axum::routing::get(crate::realtime::upgrade)).with_state(realtime);
     router
         .merge(realtime)
@@ -384,6 +389,13 @@ fn check_scopes(op: &SpecOp, caller: &Caller) -> Result<(), Error> {
 /// The client's IP for rate limits and sessions: the socket peer, or, behind a trusted proxy,
 /// the right-most `X-Forwarded-For` entry (the one that proxy appended; entries to its left
 /// came from the client and prove nothing).
+/// [`client_ip`] for a known peer address (the realtime upgrade).
+pub(crate) fn client_ip_of(h: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> String {
+    let mut ext = axum::http::Extensions::new();
+    ext.insert(ConnectInfo(peer));
+    client_ip(h, &ext, trust_forwarded_for)
+}
+
 fn client_ip(h: &HeaderMap, ext: &axum::http::Extensions, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for
         && let Some(last) = header_str(h, "x-forwarded-for")

@@ -27,6 +27,18 @@ const MAX_MESSAGE: usize = 64 * 1024;
 pub struct Realtime {
     pub app: Arc<App>,
     pub hub: Arc<Hub>,
+    /// The server's own host names (always allowed origins).
+    pub hostnames: Vec<String>,
+    pub trust_forwarded_for: bool,
+}
+
+/// Connections one client address may open per minute (Appwrite's realtime abuse limit).
+const CONNECTS_PER_MINUTE: u64 = 128;
+
+/// Why a connection is refused once upgraded (the web SDK reads the error, then the close).
+enum Refusal {
+    Policy(&'static str),
+    TooMany,
 }
 
 fn text(v: Value) -> Message {
@@ -48,9 +60,17 @@ pub async fn upgrade(
     headers: HeaderMap,
     QueryString(pairs): QueryString<Vec<(String, String)>>,
     raw: axum::extract::RawQuery,
+    connect: axum::extract::ConnectInfo<std::net::SocketAddr>,
 ) -> Response {
     let param = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let project = auth::project(&rt.app, param("project").as_deref()).await.ok();
+    let refusal = match &project {
+        None => Some(Refusal::Policy("Missing or unknown project ID")),
+        Some(p) => refuse(&rt, &p.id, &headers, connect.0).await,
+    };
+    if let Some(refusal) = refusal {
+        return ws.on_upgrade(move |socket| close(socket, refusal));
+    }
     let channels: Vec<String> = pairs.iter().filter(|(k, _)| k == "channels[]" || k.starts_with("channels[")).map(|(_, v)| v.clone()).collect();
     let caller = match project {
         Some(p) => {
@@ -66,11 +86,41 @@ pub async fn upgrade(
     ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| run(rt, socket, caller, channels))
 }
 
+/// A browser must come from an allowed origin, and one address may open only so many
+/// connections a minute.
+async fn refuse(rt: &Realtime, project: &str, headers: &HeaderMap, peer: std::net::SocketAddr) -> Option<Refusal> {
+    if let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) {
+        let allowed = match crate::cors::origin_host(origin) {
+            Some(host) => oxwrite_core::services::project::origin_allowed(&rt.app, project, &host, &rt.hostnames).await.unwrap_or(false),
+            None => false,
+        };
+        if !allowed {
+            return Some(Refusal::Policy("Invalid Origin. Register your new client as a new Web platform on your project console dashboard"));
+        }
+    }
+    if rt.app.config.rate_limits {
+        let ip = crate::dispatch::client_ip_of(headers, peer, rt.trust_forwarded_for);
+        let now = oxwrite_core::app::now_ms() / 1000;
+        let count = rt.app.limiter.hit(&format!("realtime:{project}:{ip}"), now - now % 60, 60).await;
+        if count > CONNECTS_PER_MINUTE {
+            return Some(Refusal::TooMany);
+        }
+    }
+    None
+}
+
+async fn close(mut socket: WebSocket, refusal: Refusal) {
+    // A policy violation (1008) tells the web SDK not to reconnect.
+    let (code, message) = match refusal {
+        Refusal::Policy(m) => (1008, m),
+        Refusal::TooMany => (1013, "Too many requests"),
+    };
+    let _ = socket.send(error(code, message)).await;
+    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: message.into() }))).await;
+}
+
 async fn run(rt: Arc<Realtime>, mut socket: WebSocket, caller: Option<(Caller, Credentials)>, url_channels: Vec<String>) {
     let Some((mut caller, mut creds)) = caller else {
-        // Policy violation: the web SDK does not reconnect after 1008.
-        let _ = socket.send(error(1008, "Missing or unknown project ID")).await;
-        let _ = socket.send(Message::Close(Some(CloseFrame { code: 1008, reason: "Missing or unknown project ID".into() }))).await;
         return;
     };
     let mut reg = rt.hub.register(&caller.project.id, caller.user_id(), caller.roles.clone());

@@ -176,3 +176,20 @@ async fn a_deleted_session_stops_private_events_at_once() {
     api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "public", "data": {"title": "p"}, "permissions": ["read(\"any\")"]})).await;
     assert_eq!(next_json(&mut ws).await["data"]["payload"]["$id"], "public");
 }
+
+#[tokio::test]
+async fn foreign_origins_and_connection_floods_are_refused() {
+    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
+    let project = api.s.project.clone();
+    let mut evil = api.connect(&format!("project={project}"), &[("origin", "http://evil.example")]).await;
+    let refused = next_json(&mut evil).await;
+    assert_eq!(refused["data"]["code"], 1008);
+    assert!(refused["data"]["message"].as_str().unwrap().starts_with("Invalid Origin"));
+    // Appwrite's abuse limit: 128 connections a minute per address.
+    for _ in 0..128 {
+        let mut ws = api.connect(&format!("project={project}"), &[]).await;
+        assert_eq!(next_json(&mut ws).await["type"], "connected");
+    }
+    let mut flood = api.connect(&format!("project={project}"), &[]).await;
+    assert_eq!(next_json(&mut flood).await["data"]["code"], 1013);
+}
