@@ -69,6 +69,20 @@ lines += [
     "  and ignored: lists are always fresh.",
     "- Dotted queries on related columns (`author.name`) consider at most 5000 related rows.",
     "",
+    "### Realtime (`/v1/realtime`)",
+    "",
+    "- Both subscription modes (URL `channels[]` and `subscribe` / `unsubscribe` messages),",
+    "  `authentication`, `ping`, session cookie / `X-Appwrite-Session` / `X-Fallback-Cookies` /",
+    "  JWT (header or `jwt` query parameter); keys are never consulted.",
+    "- Channels: `rows`, `documents`, `databases.*.tables.*.rows[.*]`, `tablesdb.…`, legacy",
+    "  `databases.*.collections.*.documents[.*]`, `account[.*]`, `teams[.*]`, `memberships[.*]`,",
+    "  each with its action twin. `files` and `executions` follow with storage and functions.",
+    "- Subscription queries support equal, notEqual, lessThan(Equal), greaterThan(Equal), between,",
+    "  isNull, isNotNull, startsWith, endsWith, contains, and / or; others are refused (1003).",
+    "- URL-mode per-channel query parameters are not read yet. Presences answer 501.",
+    "- A connection whose session is deleted, or whose user is blocked, relabelled or changes",
+    "  memberships, acts with only `any` until it has resolved its caller again (immediately).",
+    "",
 ]
 for service in sorted(by_service):
     rows = by_service[service]

@@ -78,6 +78,10 @@ pub async fn upgrade(
             // Realtime never consults keys: a key-only connection is a guest.
             creds.key = None;
             creds.impersonate = None;
+            // The web SDK puts a JWT in the URL (browsers cannot set WebSocket headers).
+            if creds.jwt.is_none() && creds.session.is_none() {
+                creds.jwt = param("jwt").filter(|j| !j.is_empty());
+            }
             let caller = auth::resolve(&rt.app, p.clone(), &creds).await.unwrap_or_else(|_| Caller::guest(p));
             Some((caller, creds))
         }
