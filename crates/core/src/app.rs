@@ -19,11 +19,13 @@ pub struct Config {
     pub rate_limits: bool,
     /// Whether an SMTP server is configured; without one, email invitations answer 503.
     pub smtp_enabled: bool,
+    /// The first webhook retry waits this long; each further one twice as long.
+    pub webhook_retry_ms: i64,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { session_duration: 31_536_000, session_limit: 10, rate_limits: true, smtp_enabled: false }
+        Self { session_duration: 31_536_000, session_limit: 10, rate_limits: true, smtp_enabled: false, webhook_retry_ms: 1000 }
     }
 }
 

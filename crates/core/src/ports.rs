@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use crate::records::{
     DatabaseRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord,
-    ProjectRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenRecord,
-    TransactionRecord, UserRecord,
+    DeliveryRecord, ProjectRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenRecord,
+    TransactionRecord, UserRecord, WebhookRecord,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -210,6 +210,39 @@ pub trait Store: Send + Sync + 'static {
     /// Applies `ops` and stores `tx` (now committed) atomically, if the stored transaction is
     /// still `pending`; else `Precondition("status")`.
     async fn commit_transaction(&self, tx: TransactionRecord, ops: Vec<RowOp>) -> StoreResult<Vec<Option<RowRecord>>>;
+
+    // Webhooks and their delivery queue.
+    async fn create_webhook(&self, webhook: WebhookRecord) -> StoreResult<()>;
+    async fn get_webhook(&self, project: &str, id: &str) -> StoreResult<Option<WebhookRecord>>;
+    async fn list_webhooks(&self, project: &str) -> StoreResult<Vec<WebhookRecord>>;
+    async fn update_webhook(&self, webhook: WebhookRecord) -> StoreResult<()>;
+    /// Deletes the webhook and its pending deliveries.
+    async fn delete_webhook(&self, project: &str, id: &str) -> StoreResult<bool>;
+    async fn enqueue_deliveries(&self, deliveries: Vec<DeliveryRecord>) -> StoreResult<()>;
+    /// Deliveries due at `now`, oldest first, at most `limit`.
+    async fn due_deliveries(&self, now: i64, limit: u64) -> StoreResult<Vec<DeliveryRecord>>;
+    /// The earliest `next_at` of any pending delivery.
+    async fn next_delivery_at(&self) -> StoreResult<Option<i64>>;
+    /// Removes a delivery (done or given up), or reschedules it when `retry` is given
+    /// (`(attempts, next_at)`).
+    async fn finish_delivery(&self, seq: i64, retry: Option<(u32, i64)>) -> StoreResult<()>;
+}
+
+/// An outgoing HTTP request (webhook deliveries).
+#[derive(Debug, Clone)]
+pub struct OutboundRequest {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub verify_tls: bool,
+    pub timeout: std::time::Duration,
+}
+
+/// Sends HTTP requests to the outside world; the adapter owns the client and TLS.
+#[async_trait]
+pub trait Outbound: Send + Sync + 'static {
+    /// POSTs the request and returns the response status, or why it could not be sent.
+    async fn post(&self, request: OutboundRequest) -> Result<u16, String>;
 }
 
 /// One change to a table's schema.

@@ -215,6 +215,46 @@ pub fn junction_id(parent_table: &str, parent_key: &str) -> String {
     format!("_j_{parent_table}_{parent_key}")
 }
 
+/// A webhook: events of the project it is told about, POSTed to `url`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebhookRecord {
+    pub project_id: String,
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub events: Vec<String>,
+    /// Whether TLS certificates are verified.
+    pub tls: bool,
+    pub auth_username: String,
+    pub auth_password: String,
+    /// The key of the `X-Appwrite-Webhook-Signature` HMAC.
+    pub secret: String,
+    pub enabled: bool,
+    /// The last delivery error.
+    pub logs: String,
+    /// Failed deliveries in a row (reset by a success); past the limit the webhook is disabled.
+    pub attempts: u32,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One event waiting to be delivered to one webhook (the durable queue).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeliveryRecord {
+    /// Assigned by the store.
+    pub seq: i64,
+    pub project_id: String,
+    pub webhook_id: String,
+    pub events: Vec<String>,
+    /// The JSON body to send.
+    pub payload: String,
+    pub user_id: String,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// When it is due (milliseconds).
+    pub next_at: i64,
+}
+
 /// A TablesDB transaction: operations staged until commit. `owner` is the user who created it
 /// (`None` for keys); only they (and keys) see it.
 #[derive(Debug, Clone, PartialEq)]

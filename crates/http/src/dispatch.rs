@@ -287,14 +287,19 @@ async fn run(
 /// Publishes the events the route table names for a successful call (account, users and
 /// teams; TablesDB publishes its own from core). Each `[name]` of a pattern is filled from
 /// the path, then the response's field of that name, then the response's `$id` for the last
-/// one, then the caller's user id for `userId`. Secrets never travel in event payloads.
+/// one, then the caller's user id for `userId`. Secrets and password hashes never travel in
+/// event payloads.
 fn publish_route_events(app: &App, events: &[&str], project: &str, user: Option<&str>, path: &[(String, String)], reply: &Reply) {
     if !app.bus.listening() {
         return;
     }
     let mut payload: Value = serde_json::from_slice(&reply.body).unwrap_or_else(|_| Value::Object(Map::new()));
+    // Event payloads reach browsers (realtime) and third parties (webhooks): no secrets and no
+    // password hashes, whatever the response to a key showed.
     if let Value::Object(m) = &mut payload {
-        m.remove("secret");
+        for field in ["secret", "password", "hash", "hashOptions"] {
+            m.remove(field);
+        }
     }
     for pattern in events {
         let names: Vec<&str> = pattern.split('.').filter_map(|p| p.strip_prefix('[')?.strip_suffix(']')).collect();

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use oxwrite_core::Error;
 
-use crate::handlers::{account, health, project, tablesdb, teams, users};
+use crate::handlers::{account, health, project, tablesdb, teams, users, webhooks};
 use crate::params::Ctx;
 use crate::reply::Reply;
 
@@ -282,6 +282,13 @@ pub static BINDINGS: &[Binding] = bind! {
     "databasesUpdateLineAttribute" => tablesdb::columns_by_type::legacy::update_line;
     "databasesCreatePolygonAttribute" => tablesdb::columns_by_type::legacy::create_polygon;
     "databasesUpdatePolygonAttribute" => tablesdb::columns_by_type::legacy::update_polygon;
+    // Webhooks.
+    "webhooksList" => webhooks::list;
+    "webhooksCreate" => webhooks::create;
+    "webhooksGet" => webhooks::get;
+    "webhooksUpdate" => webhooks::update;
+    "webhooksUpdateSecret" => webhooks::update_secret;
+    "webhooksDelete" => webhooks::delete;
     // Health.
     "healthGet" => health::get;
 };

@@ -238,10 +238,13 @@ async fn serve(dir: &Path, args: ServeArgs) -> Result<()> {
         session_limit: args.session_limit.max(1),
         rate_limits: args.rate_limits == "enabled",
         smtp_enabled: false,
+        webhook_retry_ms: Config::default().webhook_retry_ms,
     };
     let (app, bus) = open_with_bus(dir, config)?;
     let app = Arc::new(app);
     let hub = Hub::start(bus.subscribe());
+    let outbound = oxwrite_outbound::HttpOutbound::new().map_err(|e| anyhow::anyhow!("HTTP client: {e}"))?;
+    tokio::spawn(oxwrite_core::services::webhooks::run(app.clone(), Arc::new(outbound), bus.subscribe()));
     let mut hostnames = ServerConfig::default().hostnames;
     hostnames.extend(args.hostnames.into_iter().map(|h| h.to_ascii_lowercase()));
     let server = Arc::new(Server { app, config: ServerConfig { hostnames, trust_forwarded_for: args.trust_forwarded_for }, hub });

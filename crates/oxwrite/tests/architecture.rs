@@ -44,6 +44,7 @@ fn crates_depend_one_way() {
         ("core", &["oxwrite-types"]),
         ("store-sqlite", &["oxwrite-types", "oxwrite-core", "oxwrite-sql"]),
         ("http", &["oxwrite-types", "oxwrite-core"]),
+        ("outbound", &["oxwrite-core"]),
     ];
     for (krate, expected) in allowed {
         let found = ours(&dependencies(krate));
@@ -78,7 +79,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn only_the_binary_reads_the_environment() {
-    for krate in ["types", "sql", "core", "store-sqlite", "http"] {
+    for krate in ["types", "sql", "core", "store-sqlite", "http", "outbound"] {
         let mut files = Vec::new();
         rust_files(&crates_dir().join(krate).join("src"), &mut files);
         for file in files {

@@ -204,6 +204,38 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX transactions_expiry ON transactions (expires_at);
     "#,
+    // 4: webhooks and their durable delivery queue.
+    r#"
+    CREATE TABLE webhooks (
+        project_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        tls INTEGER NOT NULL,
+        auth_username TEXT NOT NULL,
+        auth_password TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        logs TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (project_id, id)
+    ) STRICT;
+    CREATE TABLE webhook_deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        webhook_id TEXT NOT NULL,
+        events TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_at);
+    CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (project_id, webhook_id);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> StoreResult<()> {

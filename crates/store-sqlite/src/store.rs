@@ -9,7 +9,8 @@ use oxwrite_core::ports::{
 };
 use oxwrite_core::records::{
     DatabaseRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord, ProjectRecord,
-    RowRecord, SessionRecord, TableRecord, TeamRecord, TokenKind, TokenRecord, TransactionRecord, UserRecord,
+    DeliveryRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenKind, TokenRecord, TransactionRecord, UserRecord,
+    WebhookRecord,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -818,6 +819,100 @@ impl Store for SqliteStore {
 
     async fn commit_transaction(&self, tx: TransactionRecord, ops: Vec<RowOp>) -> StoreResult<Vec<Option<RowRecord>>> {
         self.db.write(move |c| tables::commit_transaction(c, &tx, ops)).await
+    }
+
+    async fn create_webhook(&self, w: WebhookRecord) -> StoreResult<()> {
+        self.db
+            .write(move |c| {
+                c.execute(
+                    &format!("INSERT INTO webhooks ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", tables::WEBHOOK_COLS),
+                    params![w.project_id, w.id, w.name, w.url, json(&w.events), w.tls, w.auth_username, w.auth_password, w.secret, w.enabled, w.logs, w.attempts, w.created_at, w.updated_at],
+                )
+                .map_err(write_error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_webhook(&self, project: &str, id: &str) -> StoreResult<Option<WebhookRecord>> {
+        let (p, i) = (project.to_owned(), id.to_owned());
+        self.db
+            .read(move |c| one(c, &format!("SELECT {} FROM webhooks WHERE project_id = ?1 AND id = ?2", tables::WEBHOOK_COLS), params![p, i], tables::webhook))
+            .await
+    }
+
+    async fn list_webhooks(&self, project: &str) -> StoreResult<Vec<WebhookRecord>> {
+        let p = project.to_owned();
+        self.db
+            .read(move |c| all(c, &format!("SELECT {} FROM webhooks WHERE project_id = ?1 ORDER BY created_at, id", tables::WEBHOOK_COLS), params![p], tables::webhook))
+            .await
+    }
+
+    async fn update_webhook(&self, w: WebhookRecord) -> StoreResult<()> {
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "UPDATE webhooks SET name = ?3, url = ?4, events = ?5, tls = ?6, auth_username = ?7, auth_password = ?8, secret = ?9,
+                     enabled = ?10, logs = ?11, attempts = ?12, updated_at = ?13 WHERE project_id = ?1 AND id = ?2",
+                    params![w.project_id, w.id, w.name, w.url, json(&w.events), w.tls, w.auth_username, w.auth_password, w.secret, w.enabled, w.logs, w.attempts, w.updated_at],
+                )
+                .map_err(internal)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete_webhook(&self, project: &str, id: &str) -> StoreResult<bool> {
+        let (p, i) = (project.to_owned(), id.to_owned());
+        self.db
+            .write(move |c| {
+                c.execute("DELETE FROM webhook_deliveries WHERE project_id = ?1 AND webhook_id = ?2", params![p, i]).map_err(internal)?;
+                Ok(c.execute("DELETE FROM webhooks WHERE project_id = ?1 AND id = ?2", params![p, i]).map_err(internal)? > 0)
+            })
+            .await
+    }
+
+    async fn enqueue_deliveries(&self, deliveries: Vec<DeliveryRecord>) -> StoreResult<()> {
+        self.db
+            .write(move |c| {
+                let mut st = c
+                    .prepare_cached(
+                        "INSERT INTO webhook_deliveries (project_id, webhook_id, events, payload, user_id, attempts, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )
+                    .map_err(internal)?;
+                for d in deliveries {
+                    st.execute(params![d.project_id, d.webhook_id, json(&d.events), d.payload, d.user_id, d.attempts, d.next_at]).map_err(internal)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn due_deliveries(&self, now: i64, limit: u64) -> StoreResult<Vec<DeliveryRecord>> {
+        self.db
+            .read(move |c| {
+                let sql = format!("SELECT {} FROM webhook_deliveries WHERE next_at <= ?1 ORDER BY next_at, seq LIMIT ?2", tables::DELIVERY_COLS);
+                all(c, &sql, params![now, limit as i64], tables::delivery)
+            })
+            .await
+    }
+
+    async fn next_delivery_at(&self) -> StoreResult<Option<i64>> {
+        self.db.read(move |c| c.query_row("SELECT min(next_at) FROM webhook_deliveries", [], |r| r.get(0)).map_err(internal)).await
+    }
+
+    async fn finish_delivery(&self, seq: i64, retry: Option<(u32, i64)>) -> StoreResult<()> {
+        self.db
+            .write(move |c| {
+                match retry {
+                    Some((attempts, next_at)) => c
+                        .execute("UPDATE webhook_deliveries SET attempts = ?2, next_at = ?3 WHERE seq = ?1", params![seq, attempts, next_at])
+                        .map_err(internal)?,
+                    None => c.execute("DELETE FROM webhook_deliveries WHERE seq = ?1", params![seq]).map_err(internal)?,
+                };
+                Ok(())
+            })
+            .await
     }
 }
 

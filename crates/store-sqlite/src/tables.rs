@@ -476,6 +476,45 @@ pub fn write_rows(c: &Connection, ops: Vec<RowOp>) -> StoreResult<Vec<Option<Row
     Ok(out)
 }
 
+// Webhooks.
+
+pub const WEBHOOK_COLS: &str =
+    "project_id, id, name, url, events, tls, auth_username, auth_password, secret, enabled, logs, attempts, created_at, updated_at";
+
+pub fn webhook(r: &rusqlite::Row) -> rusqlite::Result<oxwrite_core::records::WebhookRecord> {
+    Ok(oxwrite_core::records::WebhookRecord {
+        project_id: r.get(0)?,
+        id: r.get(1)?,
+        name: r.get(2)?,
+        url: r.get(3)?,
+        events: parse(r, 4)?,
+        tls: r.get(5)?,
+        auth_username: r.get(6)?,
+        auth_password: r.get(7)?,
+        secret: r.get(8)?,
+        enabled: r.get(9)?,
+        logs: r.get(10)?,
+        attempts: r.get(11)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+    })
+}
+
+pub const DELIVERY_COLS: &str = "seq, project_id, webhook_id, events, payload, user_id, attempts, next_at";
+
+pub fn delivery(r: &rusqlite::Row) -> rusqlite::Result<oxwrite_core::records::DeliveryRecord> {
+    Ok(oxwrite_core::records::DeliveryRecord {
+        seq: r.get(0)?,
+        project_id: r.get(1)?,
+        webhook_id: r.get(2)?,
+        events: parse(r, 3)?,
+        payload: r.get(4)?,
+        user_id: r.get(5)?,
+        attempts: r.get(6)?,
+        next_at: r.get(7)?,
+    })
+}
+
 // Transactions.
 
 pub const TX_COLS: &str = "project_id, id, owner, status, operations, expires_at, created_at, updated_at";

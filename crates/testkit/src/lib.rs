@@ -19,18 +19,31 @@ pub struct TestServer {
     pub app: Arc<App>,
     /// The server's event bus, to observe what it publishes.
     pub bus: Arc<InProcessBus>,
-    _dir: tempfile::TempDir,
-    _task: tokio::task::JoinHandle<()>,
+    _dir: Option<tempfile::TempDir>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl TestServer {
+    /// A server on a fresh temporary data folder.
     pub async fn start() -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
-        let store = SqliteStore::open(dir.path()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut s = Self::start_in(dir.path()).await?;
+        s._dir = Some(dir);
+        Ok(s)
+    }
+
+    /// A server on `dir` (which may hold an earlier server's data: the project is reused, a
+    /// new key is made).
+    pub async fn start_in(dir: &std::path::Path) -> anyhow::Result<Self> {
+        let store = SqliteStore::open(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
         let secret = ServerSecret::new(oxwrite_core::secrets::random_hex(32).into_bytes());
         let bus = Arc::new(InProcessBus::default());
-        let app = Arc::new(App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), bus.clone(), secret, Config::default()));
-        projects::create(&app, "test", "Test").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Webhook retries back off from 20 ms so tests see them quickly.
+        let config = Config { webhook_retry_ms: 20, ..Config::default() };
+        let app = Arc::new(App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), bus.clone(), secret, config));
+        if app.store.get_project("test").await.map_err(|e| anyhow::anyhow!("{e}"))?.is_none() {
+            projects::create(&app, "test", "Test").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         let scopes = oxwrite_types::scope::all_project_key_scopes();
         let key = project::create_key_in(&app, "test", project::KeyInput { id: "unique()".into(), name: "all".into(), scopes, expire: None })
             .await
@@ -39,12 +52,24 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let hub = oxwrite_core::realtime::Hub::start(bus.subscribe());
+        let outbound = oxwrite_outbound::HttpOutbound::new().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let worker = tokio::spawn(oxwrite_core::services::webhooks::run(app.clone(), Arc::new(outbound), bus.subscribe()));
         let server = Arc::new(Server { app: app.clone(), config: ServerConfig::default(), hub });
         let svc = oxwrite_http::router(server).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, svc).await;
         });
-        Ok(Self { endpoint: format!("http://{addr}/v1"), project: "test".into(), key, app, bus, _dir: dir, _task: task })
+        Ok(Self { endpoint: format!("http://{addr}/v1"), project: "test".into(), key, app, bus, _dir: None, tasks: vec![task, worker] })
+    }
+
+    /// Stops serving and working, as a process exit would (a started request may be cut off).
+    pub async fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
     }
 
     /// A key of this project with exactly `scopes`.

@@ -254,6 +254,10 @@ pub const VARIABLES_QUERY_ATTRIBUTES: &[&str] = &[
 ];
 
 /// Project API key lists.
+/// `GET /webhooks`.
+pub const WEBHOOKS_QUERY_ATTRIBUTES: &[&str] =
+    &["name", "url", "authUsername", "tls", "events", "enabled", "logs", "attempts", "$id", "$createdAt", "$updatedAt"];
+
 pub const KEYS_QUERY_ATTRIBUTES: &[&str] = &[
     "expire",
     "accessedAt",

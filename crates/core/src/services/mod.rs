@@ -10,3 +10,4 @@ pub mod sessions;
 pub mod teams;
 pub mod tablesdb;
 pub mod users;
+pub mod webhooks;

@@ -7,6 +7,7 @@ pub mod project;
 pub mod tablesdb;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 /// Declares handlers as `fn(Ctx) -> HandlerFuture` from plain async bodies.
 macro_rules! handlers {
