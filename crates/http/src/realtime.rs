@@ -23,6 +23,10 @@ use crate::dispatch::credentials;
 const MESSAGES_PER_MINUTE: u32 = 32;
 /// Largest message a client may send.
 const MAX_MESSAGE: usize = 64 * 1024;
+/// Bytes read from a socket at a time.
+const READ_BUFFER: usize = 4 * 1024;
+/// Unsent bytes one connection may hold before writes fail (a client that stopped reading).
+const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 
 pub struct Realtime {
     pub app: Arc<App>,
@@ -87,7 +91,13 @@ pub async fn upgrade(
         }
         None => None,
     };
-    ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| run(rt, socket, caller, channels))
+    // Small buffers: realtime holds many idle connections with little traffic each
+    // (tungstenite's default read buffer alone is 128 KiB per connection).
+    ws.max_message_size(MAX_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .on_upgrade(move |socket| run(rt, socket, caller, channels))
 }
 
 /// A browser must come from an allowed origin, and one address may open only so many
