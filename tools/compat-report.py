@@ -83,6 +83,13 @@ lines += [
     "- A connection whose session is deleted, or whose user is blocked, relabelled or changes",
     "  memberships, acts with only `any` until it has resolved its caller again (immediately).",
     "",
+    "### Webhooks",
+    "",
+    "- Deliveries are queued in the store and survive a restart; a failed one is retried with",
+    "  exponential backoff (1 s, 2 s, 4 s … up to an hour, at most 10 attempts), and a webhook is",
+    "  disabled after 10 failures in a row (updating it with `enabled: true` starts over).",
+    "- Event payloads never carry secrets or password hashes. Redirects are not followed.",
+    "",
 ]
 for service in sorted(by_service):
     rows = by_service[service]

@@ -193,3 +193,44 @@ async fn foreign_origins_and_connection_floods_are_refused() {
     let mut flood = api.connect(&format!("project={project}"), &[]).await;
     assert_eq!(next_json(&mut flood).await["data"]["code"], 1013);
 }
+
+#[tokio::test]
+async fn team_events_reach_members_only() {
+    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
+    let (_, alice_secret) = api.user("alice").await;
+    let (_, bob_secret) = api.user("bob").await;
+    let project = api.s.project.clone();
+    // Alice creates a team (she becomes its owner); Bob is not in it.
+    let res = api
+        .http
+        .post(format!("{}/teams", api.s.endpoint))
+        .header("X-Appwrite-Project", &project)
+        .header("X-Appwrite-Session", alice_secret.as_str())
+        .json(&json!({"teamId": "crew", "name": "Crew"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let mut alice = api.connect(&format!("project={project}&channels[]=teams"), &[("x-appwrite-session", &alice_secret)]).await;
+    let mut bob = api.connect(&format!("project={project}&channels[]=teams&channels[]=rows"), &[("x-appwrite-session", &bob_secret)]).await;
+    next_json(&mut alice).await;
+    next_json(&mut bob).await;
+    let res = api
+        .http
+        .put(format!("{}/teams/crew/prefs", api.s.endpoint))
+        .header("X-Appwrite-Project", &project)
+        .header("X-Appwrite-Session", alice_secret.as_str())
+        .json(&json!({"prefs": {"color": "blue"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let event = next_json(&mut alice).await;
+    assert!(event["data"]["channels"].as_array().unwrap().contains(&json!("teams.crew")));
+    // Bob hears nothing of it: the next thing he gets is a public row.
+    api.key(Method::POST, "/tablesdb", json!({"databaseId": "db", "name": "DB"})).await;
+    api.key(Method::POST, "/tablesdb/db/tables", json!({"tableId": "t", "name": "T", "permissions": ["read(\"any\")"]})).await;
+    api.key(Method::POST, "/tablesdb/db/tables/t/columns/varchar", json!({"key": "title", "size": 20, "required": false})).await;
+    api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "open", "data": {"title": "o"}})).await;
+    assert_eq!(next_json(&mut bob).await["data"]["payload"]["$id"], "open");
+}
