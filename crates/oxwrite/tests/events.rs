@@ -3,32 +3,22 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use oxwrite_testkit::TestServer;
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::TryRecvError;
 
 struct Api {
-    http: Client,
     s: TestServer,
 }
 
 impl Api {
     async fn new() -> Self {
-        Self { http: Client::new(), s: TestServer::start().await.expect("server starts") }
+        Self { s: TestServer::start().await.expect("server starts") }
     }
 
     async fn key(&self, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
-        let res = self
-            .http
-            .request(method, format!("{}{path}", self.s.endpoint))
-            .header("X-Appwrite-Project", &self.s.project)
-            .header("X-Appwrite-Key", &self.s.key)
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
+        let (status, json) = self.s.with_key(method, path, body).await.expect("request");
+        (StatusCode::from_u16(status).expect("a status"), json)
     }
 }
 

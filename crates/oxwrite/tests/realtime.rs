@@ -18,17 +18,9 @@ struct Api {
 
 impl Api {
     async fn key(&self, method: Method, path: &str, body: Value) -> Value {
-        let res = self
-            .http
-            .request(method, format!("{}{path}", self.s.endpoint))
-            .header("X-Appwrite-Project", &self.s.project)
-            .header("X-Appwrite-Key", &self.s.key)
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        assert!(res.status().is_success(), "{path}: {}", res.status());
-        res.json().await.unwrap_or(Value::Null)
+        let (status, json) = self.s.with_key(method, path, body).await.expect("request");
+        assert!(status < 300, "{path}: {status} {json}");
+        json
     }
 
     /// A user with a session; returns (user id, session secret).

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::http::{HeaderMap, StatusCode};
 use oxwrite_testkit::TestServer;
-use reqwest::{Client, Method};
+use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -36,23 +36,14 @@ async fn receiver(failures: usize) -> (String, mpsc::UnboundedReceiver<(HeaderMa
 }
 
 struct Api {
-    http: Client,
     s: TestServer,
 }
 
 impl Api {
     async fn key(&self, method: Method, path: &str, body: Value) -> Value {
-        let res = self
-            .http
-            .request(method, format!("{}{path}", self.s.endpoint))
-            .header("X-Appwrite-Project", &self.s.project)
-            .header("X-Appwrite-Key", &self.s.key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(res.status().is_success(), "{path}: {}", res.status());
-        res.json().await.unwrap_or(Value::Null)
+        let (status, json) = self.s.with_key(method, path, body).await.expect("request");
+        assert!(status < 300, "{path}: {status} {json}");
+        json
     }
 
     async fn table(&self) {
@@ -68,7 +59,7 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
 
 #[tokio::test]
 async fn deliveries_are_signed_and_retried_until_accepted() {
-    let api = Api { http: Client::new(), s: TestServer::start().await.unwrap() };
+    let api = Api { s: TestServer::start().await.unwrap() };
     api.table().await;
     let (url, mut got) = receiver(2).await;
     let hook = api
@@ -107,7 +98,7 @@ async fn deliveries_are_signed_and_retried_until_accepted() {
 
 #[tokio::test]
 async fn a_webhook_is_disabled_after_ten_failures_in_a_row() {
-    let api = Api { http: Client::new(), s: TestServer::start().await.unwrap() };
+    let api = Api { s: TestServer::start().await.unwrap() };
     api.table().await;
     let (url, mut got) = receiver(usize::MAX).await;
     api.key(Method::POST, "/webhooks", json!({"webhookId": "h2", "name": "Down", "url": url, "events": ["databases.*.tables.*.rows.*.create"]})).await;
@@ -138,7 +129,7 @@ async fn a_queued_delivery_survives_a_restart() {
         l.local_addr().unwrap().port()
     };
     let url = format!("http://127.0.0.1:{port}/hook");
-    let api = Api { http: Client::new(), s: TestServer::start_in(dir.path()).await.unwrap() };
+    let api = Api { s: TestServer::start_in(dir.path()).await.unwrap() };
     api.table().await;
     api.key(Method::POST, "/webhooks", json!({"webhookId": "h3", "name": "Later", "url": url, "events": ["databases.*.tables.*.rows.*.create"]})).await;
     api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "kept", "data": {"title": "x"}})).await;

@@ -393,8 +393,13 @@ fn encode_all(shape: &TableShape, data: &Map<String, Value>) -> StoreResult<Vec<
         .collect()
 }
 
-fn stale(current: &RowRecord, expect: &Option<Vec<String>>) -> bool {
-    expect.as_ref().is_some_and(|p| *p != current.permissions)
+/// The row a write applies to, if it still carries the permissions it was authorized against.
+fn current_row(c: &Connection, shape: &TableShape, id: &str, expect: &Option<Vec<String>>) -> StoreResult<RowRecord> {
+    let current = get_row_in(c, shape, id)?.ok_or(StoreError::NotFound("row"))?;
+    if expect.as_ref().is_some_and(|p| *p != current.permissions) {
+        return Err(StoreError::Precondition("stale"));
+    }
+    Ok(current)
 }
 
 fn write_perms(c: &Connection, shape: &TableShape, seq: i64, permissions: &[String], replace: bool) -> StoreResult<()> {
@@ -432,10 +437,7 @@ pub fn write_rows(c: &Connection, ops: Vec<RowOp>) -> StoreResult<Vec<Option<Row
             }
             RowOp::Update { table, id, expect_permissions, updated_at, data, permissions } => {
                 let shape = table.shape();
-                let current = get_row_in(c, &shape, &id)?.ok_or(StoreError::NotFound("row"))?;
-                if stale(&current, &expect_permissions) {
-                    return Err(StoreError::Precondition("stale"));
-                }
+                let current = current_row(c, &shape, &id, &expect_permissions)?;
                 let values = encode_all(&shape, &data)?;
                 execute(c, &sql::update_row(D, &shape, current.seq, updated_at, permissions.as_deref(), &values))?;
                 if let Some(p) = &permissions {
@@ -445,20 +447,14 @@ pub fn write_rows(c: &Connection, ops: Vec<RowOp>) -> StoreResult<Vec<Option<Row
             }
             RowOp::Delete { table, id, expect_permissions } => {
                 let shape = table.shape();
-                let current = get_row_in(c, &shape, &id)?.ok_or(StoreError::NotFound("row"))?;
-                if stale(&current, &expect_permissions) {
-                    return Err(StoreError::Precondition("stale"));
-                }
+                let current = current_row(c, &shape, &id, &expect_permissions)?;
                 execute(c, &sql::delete_perms(D, &shape, current.seq))?;
                 execute(c, &sql::delete_row(D, &shape, current.seq))?;
                 None
             }
             RowOp::Increment { table, id, expect_permissions, updated_at, column, by, min, max } => {
                 let shape = table.shape();
-                let current = get_row_in(c, &shape, &id)?.ok_or(StoreError::NotFound("row"))?;
-                if stale(&current, &expect_permissions) {
-                    return Err(StoreError::Precondition("stale"));
-                }
+                let current = current_row(c, &shape, &id, &expect_permissions)?;
                 let now = current.data.get(&column).cloned().unwrap_or(Value::Null);
                 let next = add(&now, &by);
                 let n = next.as_f64().unwrap_or(0.0);

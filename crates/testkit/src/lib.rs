@@ -72,6 +72,20 @@ impl TestServer {
         }
     }
 
+    /// Calls the API with this server's all-scopes key; answers the status and the JSON body
+    /// (`Null` when there is none).
+    pub async fn with_key(&self, method: reqwest::Method, path: &str, body: serde_json::Value) -> anyhow::Result<(u16, serde_json::Value)> {
+        let res = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.endpoint))
+            .header("X-Appwrite-Project", &self.project)
+            .header("X-Appwrite-Key", &self.key)
+            .json(&body)
+            .send()
+            .await?;
+        let status = res.status().as_u16();
+        Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
+    }
+
     /// A key of this project with exactly `scopes`.
     pub async fn key_with(&self, scopes: &[&str]) -> anyhow::Result<String> {
         let input = project::KeyInput {
