@@ -161,6 +161,10 @@ impl Hub {
     }
 
     fn deliver(&self, event: &Event) {
+        // Most events have nobody listening in their project: skip the serializing.
+        if !self.with(|i| i.conns.values().any(|c| c.project == event.project && !c.subscriptions.is_empty())) {
+            return;
+        }
         let channels = event_channels(event);
         if channels.is_empty() {
             return;

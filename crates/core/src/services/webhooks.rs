@@ -102,6 +102,7 @@ pub async fn create(app: &App, caller: &Caller, id: &str, input: WebhookInput, s
         StoreError::Conflict(_) => Error::with(ErrorType::WebhookAlreadyExists, &w.id),
         other => Error::internal(other),
     })?;
+    changed();
     Ok(model(&w))
 }
 
@@ -133,6 +134,7 @@ pub async fn update(app: &App, caller: &Caller, id: &str, input: WebhookInput) -
     }
     w.updated_at = now_ms();
     app.store.update_webhook(w.clone()).await.map_err(Error::internal)?;
+    changed();
     Ok(model(&w))
 }
 
@@ -147,13 +149,25 @@ pub async fn update_secret(app: &App, caller: &Caller, id: &str, secret: Option<
 pub async fn delete(app: &App, caller: &Caller, id: &str) -> Result<()> {
     let w = load(app, caller, id).await?;
     app.store.delete_webhook(&w.project_id, &w.id).await.map_err(Error::internal)?;
+    changed();
     Ok(())
 }
 
+/// Bumped by every webhook change in this process, so the worker can remember which projects
+/// have no webhooks without asking the store for each event.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn changed() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
 /// Queues `event` for every enabled webhook of its project that listens to one of its names.
-/// Returns how many deliveries were queued.
-pub async fn enqueue_for(app: &App, event: &Event) -> Result<usize> {
+/// Returns how many deliveries were queued, or `None` when the project has no webhooks.
+pub async fn enqueue_for(app: &App, event: &Event) -> Result<Option<usize>> {
     let hooks = app.store.list_webhooks(&event.project).await.map_err(Error::internal)?;
+    if hooks.is_empty() {
+        return Ok(None);
+    }
     let now = now_ms();
     let payload = event.payload.to_string();
     let deliveries: Vec<DeliveryRecord> = hooks
@@ -174,7 +188,7 @@ pub async fn enqueue_for(app: &App, event: &Event) -> Result<usize> {
     if n > 0 {
         app.store.enqueue_deliveries(deliveries).await.map_err(Error::internal)?;
     }
-    Ok(n)
+    Ok(Some(n))
 }
 
 /// `X-Appwrite-Webhook-Signature`: base64 of HMAC-SHA1 over the URL followed by the body,
@@ -259,6 +273,9 @@ async fn deliver(app: &App, out: &dyn Outbound, d: DeliveryRecord) -> Result<()>
 pub async fn run(app: std::sync::Arc<App>, out: std::sync::Arc<dyn Outbound>, mut events: tokio::sync::broadcast::Receiver<Event>) {
     use tokio::sync::broadcast::error::RecvError;
     let mut next: Option<i64> = Some(0);
+    // Projects known to have no webhooks, as of a webhook generation and for at most a second
+    // (another node may have created one).
+    let mut quiet: (u64, i64, std::collections::HashSet<String>) = (0, 0, std::collections::HashSet::new());
     loop {
         let wait = next.map(|at| std::time::Duration::from_millis((at - now_ms()).clamp(0, 60_000) as u64));
         let event = match wait {
@@ -267,8 +284,18 @@ pub async fn run(app: std::sync::Arc<App>, out: std::sync::Arc<dyn Outbound>, mu
         };
         match event {
             Some(Ok(e)) => {
-                if let Err(err) = enqueue_for(&app, &e).await {
-                    tracing::warn!(error = %err, "could not queue webhook deliveries");
+                let generation = GENERATION.load(std::sync::atomic::Ordering::Acquire);
+                if quiet.0 != generation || now_ms() - quiet.1 > 1000 {
+                    quiet = (generation, now_ms(), std::collections::HashSet::new());
+                }
+                if !quiet.2.contains(&e.project) {
+                    match enqueue_for(&app, &e).await {
+                        Ok(Some(_)) => {}
+                        Ok(None) => {
+                            quiet.2.insert(e.project.clone());
+                        }
+                        Err(err) => tracing::warn!(error = %err, "could not queue webhook deliveries"),
+                    }
                 }
             }
             Some(Err(RecvError::Lagged(n))) => tracing::warn!(missed = n, "webhooks fell behind the event bus"),
