@@ -11,9 +11,11 @@ The servers run one after the other, each on all cores (TOKIO_WORKER_THREADS / G
   fanout   one row created, delivered to those N subscribers; latency from the moment the create
            request is sent until each subscriber has the event. Event 0 is received through the
            client libraries (websockets / aiohttp on one asyncio loop), which adds the client's own
-           event-loop lag. The following events are read straight from the sockets (epoll, recvmsg):
-           `kernel` is the time the event's bytes reached the subscriber's socket (SO_TIMESTAMPNS,
-           free of client lag), `client` when the single-threaded reader got to them.
+           event-loop lag. The following events are read straight from the sockets (epoll, recvmsg
+           with SO_TIMESTAMPNS), alternately (a) only after the server has gone quiet: the kernel's
+           receive timestamps say when each event reached its socket while this process used no
+           CPU (the server's fan-out latency), and (b) while they arrive: when one Python thread got
+           to each (what a single-threaded client on the same 2 cores sees).
   rate     M subscribers (default 1,000); wrk creates rows for S seconds (as fast as W connections
            allow, or paced); the subscribers' sockets are read and the events counted per second.
            Every subscriber should get every row created: lost = subscribers x rows - delivered.
@@ -41,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, "target", "bench-venv")
@@ -93,6 +96,15 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_snapshot(pid):
+    """(machine busy CPU-s, server CPU-s, this process + waited children CPU-s, wall time)."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    busy = (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return busy, cpu_seconds(pid), me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, time.time()
+
+
 def pct(values, p):
     """Nearest-rank percentile; missing deliveries count as infinitely late."""
     if not values:
@@ -126,8 +138,13 @@ class Ox(tables.Oxwrite):
             "rowId": rid, "data": {"title": "fanout"}, "permissions": ['read("any")']}
 
     def row_count(self):
-        limit = '%7B%22method%22%3A%22limit%22%2C%22values%22%3A%5B1%5D%7D'
-        return self.admin.ok("GET", f"{OX_ROWS}?queries%5B0%5D={limit}")["total"]
+        # `total` is capped at 5000 (as in Appwrite); rows are only ever added here, so the newest
+        # row's $sequence counts them.
+        q = [{"method": "orderDesc", "attribute": "$sequence"}, {"method": "limit", "values": [1]},
+             {"method": "select", "values": ["$sequence"]}]
+        qs = "&".join(f"queries%5B{i}%5D={urllib.parse.quote(json.dumps(x))}" for i, x in enumerate(q))
+        rows = self.admin.ok("GET", f"{OX_ROWS}?{qs}&total=false")["rows"]
+        return int(rows[0]["$sequence"]) if rows else 0
 
     def wrk_secret(self):
         return self.key
@@ -256,6 +273,15 @@ async def close_subscribers(conns, sessions):
         await s.close()
 
 
+def kernel_ts(anc):
+    """The receive timestamp (seconds, CLOCK_REALTIME) in recvmsg's ancillary data, if any."""
+    for level, kind, raw in anc:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(raw) >= 16:
+            sec, nsec = struct.unpack("qq", raw[:16])
+            return sec + nsec / 1e9
+    return None
+
+
 class Tap:
     """Reads subscriber sockets directly (epoll + recvmsg with kernel receive timestamps), with the
     asyncio transports paused. Connections are not handed back to their libraries afterwards."""
@@ -290,12 +316,7 @@ class Tap:
                 self.closed.add(fd)
                 self.ep.unregister(fd)
                 return
-            ts = None
-            for level, kind, raw in anc:
-                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(raw) >= 16:
-                    sec, nsec = struct.unpack("qq", raw[:16])
-                    ts = sec + nsec / 1e9
-            yield data, ts
+            yield data, kernel_ts(anc)
 
     def close(self):
         self.ep.close()
@@ -314,8 +335,23 @@ def http_request(port, method, path, headers, body):
     return s, ("\r\n".join(lines) + "\r\n\r\n").encode() + data
 
 
-def tap_event(server, tap, rid, timeout=60.0):
-    """Creates row `rid` and waits until every open subscriber has it. Latencies in ms."""
+def wait_quiet(pid, deadline, least=0.5, quiet=0.3):
+    """Waits until the process has used no CPU for `quiet` seconds (clock-tick resolution)."""
+    start = time.time()
+    last, since = cpu_seconds(pid), time.time()
+    while time.time() < deadline:
+        time.sleep(0.05)
+        now, cpu = time.time(), cpu_seconds(pid)
+        if cpu != last:
+            last, since = cpu, now
+        elif now - since >= quiet and now - start >= least:
+            return
+
+
+def tap_event(server, tap, rid, defer, timeout=60.0):
+    """Creates row `rid` and waits until every open subscriber has it. Latencies in ms.
+    defer: leave the sockets alone until the server has gone quiet, then read them; the kernel
+    timestamps still say when each event arrived, and this process took no CPU from the server."""
     marker = rid.encode()
     keep = len(marker) - 1
     tails = dict.fromkeys(tap.socks, b"")
@@ -323,21 +359,24 @@ def tap_event(server, tap, rid, timeout=60.0):
     kernel, client = [], []
     hs, req = http_request(server.port, *server.create_request(rid))
     hs.setblocking(False)
+    hs.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     answer, answered = b"", None
     tap.ep.register(hs.fileno(), select.EPOLLIN)
     t0 = time.time()
     hs.sendall(req)
     deadline = t0 + timeout
+    if defer:
+        wait_quiet(server.pid_, deadline)
     try:
         while (pending or answered is None) and time.time() < deadline:
             for fd, _ in tap.ep.poll(0.2):
                 if fd == hs.fileno():
                     try:
-                        chunk = hs.recv(65536)
+                        chunk, anc, _, _ = hs.recvmsg(65536, ANC_SIZE)
                     except BlockingIOError:
                         continue
-                    if answered is None:
-                        answered = time.time()
+                    if answered is None:  # kernel receive time of the answer's first bytes
+                        answered = kernel_ts(anc) or time.time()
                     answer += chunk
                     if not chunk:
                         tap.ep.unregister(fd)
@@ -409,9 +448,14 @@ def count_events(server, tap, n_subs, wrk_cmd, settle=3.0, timeout=120.0):
     wrk = subprocess.Popen(wrk_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     t0 = time.time()
     wrk_end = after = None
-    last_data = counted = t0
+    last_data = counted = last_round = t0
     try:
         while True:
+            # Reading every 20 ms lets a few messages gather per socket: fewer system calls, so this
+            # process takes less of the CPU the server needs. (The server queues 256 messages per
+            # connection; 20 ms is a handful.)
+            time.sleep(max(0.0, 0.02 - (time.time() - last_round)))
+            last_round = time.time()
             events = tap.ep.poll(0.1)
             now = time.time()
             sec = int(now - t0)
@@ -456,7 +500,8 @@ def count_events(server, tap, n_subs, wrk_cmd, settle=3.0, timeout=120.0):
         "expected": created * n_subs, "lost": created * n_subs - delivered, "closed": len(tap.closed),
         "closed_at": sorted(closed_at.values()), "drain": max(0.0, last_data - wrk_end),
         "per_second": [bins.get(s, 0) for s in range(int(span) + 1)],
-        "min_per_sub": min(counts.values()) if counts else 0,
+        "min_per_sub": min(counts.values(), default=0), "max_per_sub": max(counts.values(), default=0),
+        "unpublished": created - max(counts.values(), default=0),
         "server_cpu": cpu_seconds(server.pid_) - cpu0,
         "client_cpu": (rus1.ru_utime + rus1.ru_stime) - (rus0.ru_utime + rus0.ru_stime),
         "wrk_rps": float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)),
@@ -495,22 +540,28 @@ async def idle_and_fanout(server, args, result):
             f"p99 {fmt_ms(pct(lib['lib'], 99))} ms, max {fmt_ms(max(lib['lib'], default=float('inf')))} ms, "
             f"missed {lib['missed']}, create answered after {fmt_ms(lib['answered'])} ms")
         tap = Tap(conns)
-        runs = []
+        runs = {True: [], False: []}
         try:
-            for k in range(1, args.events + 1):
+            for k in range(1, 2 * args.events + 1):
+                defer = k % 2 == 1  # alternate: sockets read after the fan-out / while it happens
                 await asyncio.sleep(1.0)
-                r = tap_event(server, tap, f"fan{k:012d}")
+                r = tap_event(server, tap, f"fan{k:012d}", defer)
                 missing = [float("inf")] * r["missed"]
                 r["p50k"], r["p99k"] = pct(r["kernel"] + missing, 50), pct(r["kernel"] + missing, 99)
                 r["p50c"], r["p99c"] = pct(r["client"] + missing, 50), pct(r["client"] + missing, 99)
                 r["maxk"] = max(r["kernel"] + missing, default=float("inf"))
-                runs.append(r)
+                runs[defer].append(r)
+                mode = "read afterwards," if defer else f"read meanwhile: client p50 {fmt_ms(r['p50c'])} / p99 {fmt_ms(r['p99c'])} ms,"
                 log(f"{server.name}: event {k}: kernel p50 {fmt_ms(r['p50k'])} / p99 {fmt_ms(r['p99k'])} / "
-                    f"max {fmt_ms(r['maxk'])} ms, client p50 {fmt_ms(r['p50c'])} / p99 {fmt_ms(r['p99c'])} ms, "
-                    f"create answered after {fmt_ms(r['answered'])} ms, missed {r['missed']}, closed {r['closed']}")
+                    f"max {fmt_ms(r['maxk'])} ms, {mode} create answered after {fmt_ms(r['answered'])} ms, "
+                    f"missed {r['missed']}, closed {r['closed']}")
         finally:
             tap.close()
-        result["fanout"] = {"n": n, "lib": lib, "runs": runs}
+        result["fanout"] = {"n": n, "lib": lib, "deferred": runs[True], "concurrent": runs[False]}
+        await asyncio.sleep(args.settle)
+        result["idle"]["after_events"] = rss_kib(pid)
+        log(f"{server.name}: RSS after the events, subscribers still open: {rss_kib(pid) / 1024:.1f} MiB -> "
+            f"{(rss_kib(pid) - before) / max(1, n):.2f} KiB per subscriber")
     finally:
         await close_subscribers(conns, sessions)
         await asyncio.sleep(args.settle)
@@ -540,7 +591,8 @@ async def rate(server, args, result):
         log(f"{server.name}: created {r['created']} rows in {r['wrk_seconds']:.1f}s ({r['created'] / r['wrk_seconds']:.0f}/s, "
             f"wrk p99 {r['wrk_p99']}{', ' + r['wrk_errors'] if r['wrk_errors'] else ''}); delivered {r['delivered']} of "
             f"{r['expected']} ({per_sub:.0f} events/s per subscriber, {r['delivered'] / r['span']:.0f} messages/s), "
-            f"lost {r['lost']}, connections closed by the server {r['closed']}, drained {r['drain']:.1f}s after the "
+            f"lost {r['lost']} (rows no subscriber got: {r['unpublished']}; per subscriber {r['min_per_sub']}-"
+            f"{r['max_per_sub']} events), connections closed by the server {r['closed']}, drained {r['drain']:.1f}s after the "
             f"writes; CPU s: server {r['server_cpu']:.1f}, this client {r['client_cpu']:.1f}")
         log(f"{server.name}: messages per second at the clients: {r['per_second']}")
         await asyncio.sleep(2.0)
@@ -562,7 +614,7 @@ def main():
     ap.add_argument("--servers", default="ox,pb", help="comma-separated: ox, pb")
     ap.add_argument("--phases", default="idle,fanout,rate", help="comma-separated subset of idle,fanout,rate")
     ap.add_argument("--subscribers", type=int, default=10000, help="idle / fan-out connections")
-    ap.add_argument("--events", type=int, default=5, help="fan-out events read from the sockets (after event 0)")
+    ap.add_argument("--events", type=int, default=5, help="fan-out events per way of reading the sockets (after event 0)")
     ap.add_argument("--rate-subscribers", type=int, default=1000)
     ap.add_argument("--seconds", type=int, default=10, help="wrk duration per rate run")
     ap.add_argument("--writers", type=int, default=8, help="wrk connections creating rows")
@@ -593,8 +645,8 @@ def main():
 
     def bail(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
-    signal.signal(signal.SIGTERM, bail)
-    signal.signal(signal.SIGHUP, bail)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGINT too: a shell's `&` starts us ignoring it
+        signal.signal(sig, bail)
 
     work = tempfile.mkdtemp(prefix="realtime-bench-")
     results = {}
@@ -607,10 +659,17 @@ def main():
             server.pid_ = server.proc.pid if short == "ox" else server.pid
             server.setup()
             result = results[short] = {"name": server.name}
+            snap0 = cpu_snapshot(server.pid_)
             if "idle" in args.phases or "fanout" in args.phases:
                 asyncio.run(idle_and_fanout(server, args, result))
             if "rate" in args.phases:
                 asyncio.run(rate(server, args, result))
+            snap1 = cpu_snapshot(server.pid_)
+            # The host is shared: CPU that neither the server, this process nor wrk used skews the figures.
+            d = [b - a for a, b in zip(snap0, snap1)]
+            result["others"] = (max(0.0, d[0] - d[1] - d[2]), d[3])
+            log(f"{server.name}: other processes used {result['others'][0]:.1f} CPU-s during its {d[3]:.0f} s "
+                f"(server {d[1]:.1f}, load generator and wrk {d[2]:.1f})")
             result["warnings"] = server_warnings(server)
             if result["warnings"]:
                 log(f"{server.name}: {len(result['warnings'])} warning/error lines in {server.log_path()}, first: "
@@ -634,30 +693,39 @@ def report(results, args):
     idle = [(k, r["idle"]) for k, r in results.items() if "n" in r.get("idle", {})]
     if idle:
         print("Memory per idle subscriber (server VmRSS; target for Oxwrite ≤ 10 KB):\n")
-        print("| server | subscribers | RSS before MiB | RSS with subscribers MiB | per subscriber KiB | RSS after closing MiB |")
-        print("|---|---|---|---|---|---|")
+        print("| server | subscribers | RSS before MiB | RSS with subscribers MiB | per idle subscriber KiB | "
+              "after the fan-out events: RSS MiB / per subscriber KiB | RSS after closing them MiB |")
+        print("|---|---|---|---|---|---|---|")
         for k, r in idle:
             err = f" ({r['errors']} failed)" if r["errors"] else ""
+            ev = (f"{r['after_events'] / 1024:.1f} / {(r['after_events'] - r['before']) / max(1, r['n']):.1f}"
+                  if "after_events" in r else "–")
             print(f"| {names[k]} | {r['n']}{err} | {r['before'] / 1024:.1f} | {r['after'] / 1024:.1f} | **{r['per']:.1f}** | "
-                  f"{r.get('after_close', 0) / 1024:.1f} |")
+                  f"{ev} | {r.get('after_close', 0) / 1024:.1f} |")
         print()
     fan = [(k, r["fanout"]) for k, r in results.items() if "fanout" in r]
     if fan:
-        print("One row created, fanned out to every subscriber: latency from sending the create request (ms; "
-              "target for Oxwrite p99 < 100 ms). `kernel`: event bytes in the subscriber's socket (SO_TIMESTAMPNS); "
-              "`client`: read by a single-threaded epoll loop; `asyncio`: received through websockets/aiohttp "
-              "(event 0 only, includes the client's event-loop lag). Medians over events 1..E, worst p99 in brackets.\n")
-        print("| server | subscribers | events | kernel p50 / p99 | client p50 / p99 | asyncio p50 / p99 (event 0) | "
-              "create answered | missed |")
-        print("|---|---|---|---|---|---|---|---|")
+        print(f"One row created, fanned out to every subscriber: latency from sending the create request to the "
+              f"subscriber having the event, ms (target for Oxwrite: p99 < 100 ms). Medians over {args.events} events "
+              "per column, worst p99 in brackets.\n"
+              "- `server`: the event's arrival in the subscriber's socket (kernel receive timestamp, SO_TIMESTAMPNS), "
+              "the sockets read only after the server went quiet, so the load generator took no CPU meanwhile;\n"
+              "- `epoll client`: when one Python thread reading all sockets while the events arrive (epoll, recvmsg) "
+              "got each one;\n"
+              "- `asyncio client`: received through websockets/aiohttp on one asyncio loop (event 0 only): mostly "
+              "the client's own event-loop lag.\n")
+        print("| server | subscribers | server p50 / p99 | epoll client p50 / p99 | asyncio client p50 / p99 | "
+              "create answered after | missed |")
+        print("|---|---|---|---|---|---|---|")
         for k, f in fan:
-            runs, lib = f["runs"], f["lib"]
-            med = lambda key: statistics.median(r[key] for r in runs) if runs else float("inf")  # noqa: E731
-            worst = max((r["p99k"] for r in runs), default=float("inf"))
-            missed = sum(r["missed"] for r in runs) + lib["missed"]
-            print(f"| {names[k]} | {f['n']} | {len(runs)} | {fmt_ms(med('p50k'))} / **{fmt_ms(med('p99k'))}** "
-                  f"[{fmt_ms(worst)}] | {fmt_ms(med('p50c'))} / {fmt_ms(med('p99c'))} | "
-                  f"{fmt_ms(pct(lib['lib'], 50))} / {fmt_ms(pct(lib['lib'], 99))} | {fmt_ms(med('answered'))} | {missed} |")
+            d, c, lib = f["deferred"], f["concurrent"], f["lib"]
+            med = lambda runs, key: statistics.median(r[key] for r in runs) if runs else float("inf")  # noqa: E731
+            worst = lambda runs, key: max((r[key] for r in runs), default=float("inf"))  # noqa: E731
+            missed = sum(r["missed"] for r in d + c) + lib["missed"]
+            print(f"| {names[k]} | {f['n']} | {fmt_ms(med(d, 'p50k'))} / **{fmt_ms(med(d, 'p99k'))}** "
+                  f"[{fmt_ms(worst(d, 'p99k'))}] | {fmt_ms(med(c, 'p50c'))} / {fmt_ms(med(c, 'p99c'))} "
+                  f"[{fmt_ms(worst(c, 'p99c'))}] | {fmt_ms(pct(lib['lib'], 50))} / {fmt_ms(pct(lib['lib'], 99))} | "
+                  f"{fmt_ms(med(d + c, 'answered'))} | {missed} |")
         print()
     rates = [(k, r["rate"]) for k, r in results.items() if r.get("rate")]
     if rates:
@@ -665,17 +733,21 @@ def report(results, args):
               "should receive every row. Events/s per subscriber = delivered / subscribers / (time from the first "
               "write to the last delivery).\n")
         print("| server | subscribers | creates | rows/s created | events/s per subscriber | messages/s delivered | "
-              "lost | connections closed by server | drain after writes s | CPU s server / client |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+              "lost (rows no one got) | connections closed by server | drain after writes s | CPU s server / client | "
+              "server CPU µs per message |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for k, rs in rates:
             for r in rs:
                 pace = "unpaced" if r["target"] == "max" else f"~{r['target']}/s"
                 print(f"| {names[k]} | {r['n']} | {pace} | {r['created'] / r['wrk_seconds']:.0f} | "
                       f"**{r['delivered'] / r['n'] / r['span']:.0f}** | {r['delivered'] / r['span']:.0f} | "
-                      f"{r['lost']} of {r['expected']} | {r['closed']} | {r['drain']:.1f} | "
-                      f"{r['server_cpu']:.1f} / {r['client_cpu']:.1f} |")
+                      f"{r['lost']} of {r['expected']} ({r['unpublished']}) | {r['closed']} | {r['drain']:.1f} | "
+                      f"{r['server_cpu']:.1f} / {r['client_cpu']:.1f} | {1e6 * r['server_cpu'] / max(1, r['delivered']):.1f} |")
         print()
     for k, r in results.items():
+        if "others" in r:
+            print(f"- {names[k]}: other processes on the host used {r['others'][0]:.1f} CPU-s during its "
+                  f"{r['others'][1]:.0f} s of measurements (≈ 0 for a clean run).")
         if r.get("warnings"):
             print(f"- {names[k]} log: {len(r['warnings'])} warning/error lines, e.g. `{r['warnings'][0][:200]}`")
 
