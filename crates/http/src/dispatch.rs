@@ -270,12 +270,20 @@ async fn run(
             origin_host,
         },
     };
-    let reply = (bound.handler)(ctx).await?;
-    if let Some((project, user, path)) = event_scope
-        && reply.status.is_success()
-    {
-        publish_route_events(app, bound.events, &project, user.as_deref(), &path, &reply);
-    }
+    // The handler and what follows its commit (events) run as their own task: a client that
+    // hangs up mid-request must not cut a committed write off from its events.
+    let events = bound.events;
+    let app2 = app.clone();
+    let work = tokio::spawn(async move {
+        let reply = (bound.handler)(ctx).await?;
+        if let Some((project, user, path)) = event_scope
+            && reply.status.is_success()
+        {
+            publish_route_events(&app2, events, &project, user.as_deref(), &path, &reply);
+        }
+        Ok::<Reply, Error>(reply)
+    });
+    let reply = work.await.map_err(Error::internal)??;
     if rate_reset_on(op.operation) == Some(reply.status) {
         for key in reset_keys {
             app.limiter.reset(&key).await;

@@ -24,7 +24,7 @@ const MESSAGES_PER_MINUTE: u32 = 32;
 /// Largest message a client may send.
 const MAX_MESSAGE: usize = 64 * 1024;
 /// Bytes read from a socket at a time.
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 1024;
 /// Unsent bytes one connection may hold before writes fail (a client that stopped reading).
 const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 
@@ -97,7 +97,7 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .on_upgrade(move |socket| run(rt, socket, caller, channels))
+        .on_upgrade(move |socket| Box::pin(run(rt, socket, caller, channels)))
 }
 
 /// A browser must come from an allowed origin, and one address may open only so many
@@ -162,7 +162,9 @@ async fn run(rt: Arc<Realtime>, mut socket: WebSocket, caller: Option<(Caller, C
                 Some(Outgoing::Refresh) => {
                     // Sessions, status or memberships changed: act as whoever the credentials
                     // are now (a guest if the session is gone or the user blocked).
-                    caller = auth::resolve(&rt.app, caller.project.clone(), &creds).await.unwrap_or_else(|_| Caller::guest(caller.project.clone()));
+                    caller = Box::pin(auth::resolve(&rt.app, caller.project.clone(), &creds))
+                        .await
+                        .unwrap_or_else(|_| Caller::guest(caller.project.clone()));
                     rt.hub.set_identity(reg.id, caller.user_id(), caller.roles.clone());
                 }
                 // The hub dropped us (too slow).
@@ -187,7 +189,9 @@ async fn run(rt: Arc<Realtime>, mut socket: WebSocket, caller: Option<(Caller, C
                     let _ = socket.send(error(1013, "Too many messages.")).await;
                     continue;
                 }
-                let reply = handle(&rt, reg.id, &mut caller, &mut creds, &body).await;
+                // Boxed: the state of an answer lives only while it runs, not in every idle
+                // connection's task.
+                let reply = Box::pin(handle(&rt, reg.id, &mut caller, &mut creds, &body)).await;
                 if socket.send(reply).await.is_err() {
                     break;
                 }
