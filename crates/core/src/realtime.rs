@@ -213,14 +213,17 @@ impl Hub {
     /// email or phone, deletion, memberships) make that user's connections resolve their
     /// caller again.
     fn refresh_affected(&self, event: &Event) {
-        // The fully named variants (no wildcards) say what happened.
-        let affected = event.names.iter().filter(|n| !n.contains('*')).find_map(|name| {
+        // The variants naming the user or team say what happened (a session id may be `*`:
+        // all of a user's sessions).
+        let affected = event.names.iter().find_map(|name| {
             let parts: Vec<&str> = name.split('.').collect();
             match parts.as_slice() {
-                ["users", u, "sessions", _, "delete"] | ["users", u, "delete"] => Some((Some(*u), None)),
-                ["users", u, "update", "status" | "labels" | "verification" | "email" | "phone"] => Some((Some(*u), None)),
-                ["teams", _, "memberships", _, ..] => Some((event.payload.get("userId").and_then(Value::as_str), None)),
-                ["teams", t, "delete"] => Some((None, Some(*t))),
+                ["users", u, "sessions", _, "delete"] | ["users", u, "delete"] if *u != "*" => Some((Some(*u), None)),
+                ["users", u, "update", "status" | "labels" | "verification" | "email" | "phone"] if *u != "*" => Some((Some(*u), None)),
+                ["teams", t, "memberships", m, ..] if *t != "*" && *m != "*" => {
+                    Some((event.payload.get("userId").and_then(Value::as_str), None))
+                }
+                ["teams", t, "delete"] if *t != "*" => Some((None, Some(*t))),
                 _ => None,
             }
         });

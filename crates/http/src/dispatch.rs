@@ -317,7 +317,10 @@ fn publish_route_events(app: &App, events: &[&str], project: &str, user: Option<
             let from_body = || payload.get(*name).and_then(Value::as_str).map(str::to_owned);
             let own_id = || (i + 1 == names.len()).then(|| payload.get("$id").and_then(Value::as_str).map(str::to_owned)).flatten();
             let caller = || (*name == "userId").then(|| user.map(str::to_owned)).flatten();
-            match from_path.or_else(from_body).or_else(own_id).or_else(caller) {
+            // A call that ends several resources at once (deleting all sessions) names none
+            // of them: the last id becomes `*`.
+            let every = || (i + 1 == names.len() && i > 0).then(|| "*".to_owned());
+            match from_path.or_else(from_body).or_else(own_id).or_else(caller).or_else(every) {
                 Some(v) => params.push((name, v)),
                 None => break,
             }

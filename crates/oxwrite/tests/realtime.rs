@@ -226,3 +226,19 @@ async fn team_events_reach_members_only() {
     api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "open", "data": {"title": "o"}})).await;
     assert_eq!(next_json(&mut bob).await["data"]["payload"]["$id"], "open");
 }
+
+#[tokio::test]
+async fn deleting_all_sessions_also_stops_private_events() {
+    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
+    let (alice, secret) = api.user("alice").await;
+    api.key(Method::POST, "/tablesdb", json!({"databaseId": "db", "name": "DB"})).await;
+    api.key(Method::POST, "/tablesdb/db/tables", json!({"tableId": "t", "name": "T", "rowSecurity": true})).await;
+    api.key(Method::POST, "/tablesdb/db/tables/t/columns/varchar", json!({"key": "title", "size": 20, "required": false})).await;
+    let project = api.s.project.clone();
+    let mut ws = api.connect(&format!("project={project}&channels[]=rows"), &[("x-appwrite-session", &secret)]).await;
+    assert_eq!(next_json(&mut ws).await["data"]["user"]["$id"], alice);
+    api.key(Method::DELETE, &format!("/users/{alice}/sessions"), Value::Null).await;
+    api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "private", "data": {"title": "p"}, "permissions": ["read(\"user:alice\")"]})).await;
+    api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "public", "data": {"title": "p"}, "permissions": ["read(\"any\")"]})).await;
+    assert_eq!(next_json(&mut ws).await["data"]["payload"]["$id"], "public");
+}
