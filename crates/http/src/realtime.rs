@@ -67,37 +67,29 @@ pub async fn upgrade(
     connect: axum::extract::ConnectInfo<std::net::SocketAddr>,
 ) -> Response {
     let param = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let project = auth::project(&rt.app, param("project").as_deref()).await.ok();
-    let refusal = match &project {
-        None => Some(Refusal::Policy("Missing or unknown project ID")),
-        Some(p) => refuse(&rt, &p.id, &headers, connect.0).await,
+    let Ok(project) = auth::project(&rt.app, param("project").as_deref()).await else {
+        return ws.on_upgrade(|socket| close(socket, Refusal::Policy("Missing or unknown project ID")));
     };
-    if let Some(refusal) = refusal {
+    if let Some(refusal) = refuse(&rt, &project.id, &headers, connect.0).await {
         return ws.on_upgrade(move |socket| close(socket, refusal));
     }
     let channels: Vec<String> = pairs.iter().filter(|(k, _)| k == "channels[]" || k.starts_with("channels[")).map(|(_, v)| v.clone()).collect();
-    let caller = match project {
-        Some(p) => {
-            let mut creds: Credentials = credentials(&headers, &p.id, raw.0.as_deref());
-            // Realtime never consults keys: a key-only connection is a guest.
-            creds.key = None;
-            creds.impersonate = None;
-            // The web SDK puts a JWT in the URL (browsers cannot set WebSocket headers).
-            if creds.jwt.is_none() && creds.session.is_none() {
-                creds.jwt = param("jwt").filter(|j| !j.is_empty());
-            }
-            let caller = auth::resolve(&rt.app, p.clone(), &creds).await.unwrap_or_else(|_| Caller::guest(p));
-            Some((caller, creds))
-        }
-        None => None,
-    };
+    let mut creds: Credentials = credentials(&headers, &project.id, raw.0.as_deref());
+    // Realtime never consults keys: a key-only connection is a guest.
+    creds.key = None;
+    creds.impersonate = None;
+    // The web SDK puts a JWT in the URL (browsers cannot set WebSocket headers).
+    if creds.jwt.is_none() && creds.session.is_none() {
+        creds.jwt = param("jwt").filter(|j| !j.is_empty());
+    }
+    let caller = auth::resolve(&rt.app, project.clone(), &creds).await.unwrap_or_else(|_| Caller::guest(project));
     // Small buffers: realtime holds many idle connections with little traffic each
     // (tungstenite's default read buffer alone is 128 KiB per connection).
     ws.max_message_size(MAX_MESSAGE)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .on_upgrade(move |socket| Box::pin(run(rt, socket, caller, channels)))
+        .on_upgrade(move |socket| Box::pin(run(rt, socket, caller, creds, channels)))
 }
 
 /// A browser must come from an allowed origin, and one address may open only so many
@@ -133,10 +125,7 @@ async fn close(mut socket: WebSocket, refusal: Refusal) {
     let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: message.into() }))).await;
 }
 
-async fn run(rt: Arc<Realtime>, mut socket: WebSocket, caller: Option<(Caller, Credentials)>, url_channels: Vec<String>) {
-    let Some((mut caller, mut creds)) = caller else {
-        return;
-    };
+async fn run(rt: Arc<Realtime>, mut socket: WebSocket, mut caller: Caller, mut creds: Credentials, url_channels: Vec<String>) {
     let mut reg = rt.hub.register(&caller.project.id, caller.user_id(), caller.roles.clone());
     let mut subscriptions = Vec::new();
     let channels: Vec<String> = url_channels.iter().take(MAX_CHANNELS).map(|c| realtime::rewrite_channel(c, caller.user_id())).collect();
