@@ -161,25 +161,15 @@ impl Hub {
     }
 
     fn deliver(&self, event: &Event) {
-        // Most events have nobody listening in their project: skip the serializing.
-        if !self.with(|i| i.conns.values().any(|c| c.project == event.project && !c.subscriptions.is_empty())) {
-            return;
-        }
         let channels = event_channels(event);
         if channels.is_empty() {
             return;
         }
         let readers = readers(event);
-        // The parts every recipient shares are serialized once.
-        let shared = serde_json::json!({
-            "events": event.names,
-            "channels": channels,
-            "timestamp": oxwrite_types::time::format(jiff::Timestamp::now()),
-            "payload": event.payload,
-        })
-        .to_string();
-        let Some(shared) = shared.strip_suffix('}') else { return };
         self.with(|i| {
+            // The parts every recipient shares are serialized once, for the first recipient:
+            // most events have nobody listening and cost no serializing.
+            let mut shared: Option<String> = None;
             let mut slow = Vec::new();
             for (id, c) in &i.conns {
                 if c.project != event.project || !c.roles.iter().any(|r| readers.contains(r)) {
@@ -194,8 +184,20 @@ impl Hub {
                 if ids.is_empty() {
                     continue;
                 }
+                let data = shared.get_or_insert_with(|| {
+                    let mut text = serde_json::json!({
+                        "events": event.names,
+                        "channels": channels,
+                        "timestamp": oxwrite_types::time::format(jiff::Timestamp::now()),
+                        "payload": event.payload,
+                    })
+                    .to_string();
+                    // Left open for the recipient's `subscriptions`.
+                    text.pop();
+                    text
+                });
                 let subs = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-                let text: Arc<str> = format!("{{\"type\":\"event\",\"data\":{shared},\"subscriptions\":{subs}}}}}").into();
+                let text: Arc<str> = format!("{{\"type\":\"event\",\"data\":{data},\"subscriptions\":{subs}}}}}").into();
                 if c.tx.try_send(Outgoing::Text(text)).is_err() {
                     slow.push(*id);
                 }

@@ -424,17 +424,7 @@ async fn link(
         return Ok(());
     }
     if rel.relation_type == RelationType::ManyToMany {
-        let (parent_table, parent_key, mine, theirs) = match rel.side {
-            Side::Parent => (t.id.clone(), c.key.clone(), "parent", "child"),
-            Side::Child => (rel.related_table.clone(), rel.two_way_key.clone(), "child", "parent"),
-        };
-        let j = Arc::new(
-            app.store
-                .get_table(&t.project_id, &t.database_id, &junction_id(&parent_table, &parent_key))
-                .await
-                .map_err(Error::internal)?
-                .ok_or_else(|| Error::internal("junction table missing"))?,
-        );
+        let (j, mine, theirs) = junction_of(app, t, c, rel).await?.ok_or_else(|| Error::internal("junction table missing"))?;
         if existing {
             for row in related_rows(app, &j, mine, &[id.to_owned()], None).await? {
                 plan.after.push(RowOp::Delete { table: j.clone(), id: row.id, expect_permissions: None });
@@ -483,6 +473,17 @@ async fn related_rows(app: &App, t: &TableRecord, column: &str, values: &[String
         out.extend(app.store.list_rows(t, q).await.map_err(Error::internal)?.items);
     }
     Ok(out)
+}
+
+/// The junction table of many-to-many column `c` of `t`, with the names of this side's
+/// column in it and the other side's (`parent` / `child`).
+async fn junction_of(app: &App, t: &TableRecord, c: &Column, rel: &Relation) -> Result<Option<(Arc<TableRecord>, &'static str, &'static str)>> {
+    let (parent_table, parent_key, mine, theirs) = match rel.side {
+        Side::Parent => (t.id.as_str(), c.key.as_str(), "parent", "child"),
+        Side::Child => (rel.related_table.as_str(), rel.two_way_key.as_str(), "child", "parent"),
+    };
+    let j = app.store.get_table(&t.project_id, &t.database_id, &junction_id(parent_table, parent_key)).await.map_err(Error::internal)?;
+    Ok(j.map(|j| (Arc::new(j), mine, theirs)))
 }
 
 // Reads.
@@ -540,11 +541,7 @@ pub(crate) async fn populate(
                 }
             }
         } else if rel.relation_type == RelationType::ManyToMany {
-            let (parent_table, parent_key, mine, theirs) = match rel.side {
-                Side::Parent => (t.id.clone(), c.key.clone(), "parent", "child"),
-                Side::Child => (rel.related_table.clone(), rel.two_way_key.clone(), "child", "parent"),
-            };
-            if let Some(j) = app.store.get_table(&t.project_id, &t.database_id, &junction_id(&parent_table, &parent_key)).await.map_err(Error::internal)? {
+            if let Some((j, mine, theirs)) = junction_of(app, t, c, rel).await? {
                 for l in related_rows(app, &j, mine, &ids, None).await? {
                     let (Some(Value::String(me)), Some(Value::String(other))) = (l.data.get(mine), l.data.get(theirs)) else { continue };
                     if let Some(i) = ids.iter().position(|x| x == me) {
@@ -609,15 +606,10 @@ async fn cascade(app: &App, api: Api, t: &Arc<TableRecord>, row: &RowRecord, ops
                 };
                 (rows, Vec::new())
             }
-            (RelationType::ManyToMany, side) => {
-                let (parent_table, parent_key, mine, theirs) = match side {
-                    Side::Parent => (t.id.clone(), c.key.clone(), "parent", "child"),
-                    Side::Child => (rel.related_table.clone(), rel.two_way_key.clone(), "child", "parent"),
-                };
-                let Some(j) = app.store.get_table(&t.project_id, &t.database_id, &junction_id(&parent_table, &parent_key)).await.map_err(Error::internal)? else {
+            (RelationType::ManyToMany, _) => {
+                let Some((j, mine, theirs)) = junction_of(app, t, c, rel).await? else {
                     continue;
                 };
-                let j = Arc::new(j);
                 let links = related_rows(app, &j, mine, std::slice::from_ref(&row.id), None).await?;
                 let others: Vec<String> = links.iter().filter_map(|l| l.data.get(theirs).and_then(Value::as_str).map(str::to_owned)).collect();
                 let rows = related_rows(app, &related, "$id", &others, None).await?;
@@ -711,14 +703,10 @@ pub(crate) async fn rewrite_filters(app: &App, caller: &Caller, api: Api, t: &Ta
         let (attribute, values): (String, Vec<String>) = if rel.holds_column() {
             (c.key.clone(), matches.iter().map(|r| r.id.clone()).collect())
         } else if rel.relation_type == RelationType::ManyToMany {
-            let (parent_table, parent_key, mine, theirs) = match rel.side {
-                Side::Parent => (t.id.clone(), c.key.clone(), "parent", "child"),
-                Side::Child => (rel.related_table.clone(), rel.two_way_key.clone(), "child", "parent"),
-            };
             let ids: Vec<String> = matches.iter().map(|r| r.id.clone()).collect();
-            let links = match app.store.get_table(&t.project_id, &t.database_id, &junction_id(&parent_table, &parent_key)).await.map_err(Error::internal)? {
-                Some(j) => related_rows(app, &j, theirs, &ids, None).await?,
-                None => Vec::new(),
+            let (links, mine) = match junction_of(app, t, c, &rel).await? {
+                Some((j, mine, theirs)) => (related_rows(app, &j, theirs, &ids, None).await?, mine),
+                None => (Vec::new(), "parent"),
             };
             ("$id".to_owned(), links.iter().filter_map(|l| l.data.get(mine).and_then(Value::as_str).map(str::to_owned)).collect())
         } else {

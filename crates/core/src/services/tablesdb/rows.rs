@@ -270,15 +270,8 @@ fn selection(t: &TableRecord, queries: &[Query]) -> Result<Vec<String>> {
 
 /// Loads a row the caller may read, or `row_not_found`.
 async fn load_row(app: &App, caller: &Caller, api: Api, t: &TableRecord, id: &str) -> Result<RowRecord> {
-    let row = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
-        None
-    } else {
-        app.store.get_row(t, id).await.map_err(|e| store_error(api, e))?
-    };
-    match row {
-        Some(r) if access::row_allows(t, &r.permissions, caller, Action::Read) => Ok(r),
-        _ => Err(Error::msg(api.row_not_found(), format!("{} with the requested ID '{id}' could not be found.", noun(api)))),
-    }
+    let row = load_for_write(app, api, t, id).await?;
+    if access::row_allows(t, &row.permissions, caller, Action::Read) { Ok(row) } else { Err(row_not_found(api, id)) }
 }
 
 /// Loads a row for an update or delete. appwrite-compat: Appwrite looks it up without the
@@ -289,7 +282,11 @@ async fn load_for_write(app: &App, api: Api, t: &TableRecord, id: &str) -> Resul
     } else {
         app.store.get_row(t, id).await.map_err(|e| store_error(api, e))?
     };
-    row.ok_or_else(|| Error::msg(api.row_not_found(), format!("{} with the requested ID '{id}' could not be found.", noun(api))))
+    row.ok_or_else(|| row_not_found(api, id))
+}
+
+fn row_not_found(api: Api, id: &str) -> Error {
+    Error::msg(api.row_not_found(), format!("{} with the requested ID '{id}' could not be found.", noun(api)))
 }
 
 fn noun(api: Api) -> &'static str {
@@ -311,7 +308,7 @@ pub async fn get(app: &App, caller: &Caller, at: TableRef<'_>, id: &str, queries
         Some(txid) => transactions::read_row(app, caller, api, txid, &t, id)
             .await?
             .filter(|r| access::row_allows(&t, &r.permissions, caller, Action::Read))
-            .ok_or_else(|| Error::msg(api.row_not_found(), format!("{} with the requested ID '{id}' could not be found.", noun(api))))?,
+            .ok_or_else(|| row_not_found(api, id))?,
         None => load_row(app, caller, api, &t, id).await?,
     };
     let mut models = vec![views::row(api, &t, &row, &select)];
