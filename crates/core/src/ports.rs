@@ -12,7 +12,7 @@ use oxwrite_types::schema::{Column, Index};
 use serde_json::{Map, Value};
 
 use crate::records::{
-    DatabaseRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord,
+    BucketRecord, DatabaseRecord, FileRecord, ResourceTokenRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord,
     DeliveryRecord, ProjectRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenRecord,
     TransactionRecord, UserRecord, WebhookRecord,
 };
@@ -226,6 +226,72 @@ pub trait Store: Send + Sync + 'static {
     /// Removes a delivery (done or given up), or reschedules it when `retry` is given
     /// (`(attempts, next_at)`).
     async fn finish_delivery(&self, seq: i64, retry: Option<(u32, i64)>) -> StoreResult<()>;
+
+    // Storage: buckets and the records of their files (the bytes live in `Blobs`).
+    /// Creates the bucket and returns it with its `seq`; `Conflict("id")` if the id is taken.
+    async fn create_bucket(&self, bucket: BucketRecord) -> StoreResult<BucketRecord>;
+    async fn get_bucket(&self, project: &str, id: &str) -> StoreResult<Option<BucketRecord>>;
+    async fn list_buckets(&self, project: &str, params: ListParams) -> StoreResult<Page<BucketRecord>>;
+    /// Updates the settings (not `seq`, `id` or `created_at`).
+    async fn update_bucket(&self, bucket: BucketRecord) -> StoreResult<()>;
+    /// Deletes the bucket with its file records and their tokens (core removes the blobs).
+    async fn delete_bucket(&self, project: &str, id: &str) -> StoreResult<bool>;
+    async fn get_file(&self, bucket: &BucketRecord, id: &str) -> StoreResult<Option<FileRecord>>;
+    /// `read_roles`: only files whose permissions grant `read` to one of these roles.
+    /// `NotFound("cursor")` when the cursor file does not exist.
+    async fn list_files(
+        &self,
+        bucket: &BucketRecord,
+        params: ListParams,
+        read_roles: Option<Vec<String>>,
+    ) -> StoreResult<Page<FileRecord>>;
+    /// Inserts the file (the first chunk of an upload to arrive) unless its id is taken;
+    /// returns the stored file and whether this call created it.
+    async fn start_file(&self, file: FileRecord) -> StoreResult<(FileRecord, bool)>;
+    /// Marks chunk `n` (1-based) of the file as stored (`present`) or not, and returns the
+    /// file afterwards and whether this call stored its last missing chunk (exactly one call
+    /// does). `NotFound("file")` if the file is gone.
+    async fn set_chunk(&self, project: &str, file_seq: i64, n: u32, present: bool, now: i64) -> StoreResult<(FileRecord, bool)>;
+    /// Replaces the file's name, permissions, content fields and layout.
+    async fn update_file(&self, file: FileRecord) -> StoreResult<()>;
+    /// Deletes the file record and its resource tokens.
+    async fn delete_file(&self, project: &str, file_seq: i64) -> StoreResult<bool>;
+
+    // Resource tokens (`/v1/tokens`).
+    async fn create_resource_token(&self, token: ResourceTokenRecord) -> StoreResult<()>;
+    async fn get_resource_token(&self, project: &str, id: &str) -> StoreResult<Option<ResourceTokenRecord>>;
+    async fn list_resource_tokens(
+        &self,
+        project: &str,
+        resource_type: &str,
+        resource_id: &str,
+        params: ListParams,
+    ) -> StoreResult<Page<ResourceTokenRecord>>;
+    async fn update_resource_token(&self, token: ResourceTokenRecord) -> StoreResult<()>;
+    async fn delete_resource_token(&self, project: &str, id: &str) -> StoreResult<bool>;
+}
+
+/// Bytes in pieces: a download on its way out.
+pub type ByteStream = futures_util::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("blob not found")]
+    NotFound,
+    #[error("blob store failure: {0}")]
+    Failed(String),
+}
+
+/// Where file bytes live: a local folder, or an S3-compatible bucket. Keys are `/`-separated
+/// paths core builds from ids and sequence numbers. Every `put` is atomic.
+#[async_trait]
+pub trait Blobs: Send + Sync + 'static {
+    /// Stores `data` under `key`, replacing what was there.
+    async fn put(&self, key: &str, data: bytes::Bytes) -> Result<(), BlobError>;
+    /// The bytes of `key` (or of `range` within it) as a stream.
+    async fn get(&self, key: &str, range: Option<std::ops::Range<u64>>) -> Result<ByteStream, BlobError>;
+    /// Removes every blob whose key starts with `prefix/`.
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), BlobError>;
 }
 
 /// An outgoing HTTP request (webhook deliveries).

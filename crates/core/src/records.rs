@@ -281,3 +281,84 @@ pub struct RowRecord {
     pub permissions: Vec<String>,
     pub data: Map<String, Value>,
 }
+
+/// A storage bucket. `seq` (assigned by the store) names its blobs, so a bucket deleted and
+/// created again under the same id never sees the old one's bytes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BucketRecord {
+    pub project_id: String,
+    pub id: String,
+    pub seq: i64,
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub file_security: bool,
+    pub enabled: bool,
+    pub maximum_file_size: i64,
+    /// Lower-case extensions without the dot; empty allows every file.
+    pub allowed_file_extensions: Vec<String>,
+    /// `none`, `gzip` or `zstd`.
+    pub compression: String,
+    pub encryption: bool,
+    pub antivirus: bool,
+    pub transformations: bool,
+    /// Bytes of its files as stored (filled by the store on reads).
+    pub total_size: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A file of a bucket. While `chunks_uploaded < chunks_total` it is an upload in progress;
+/// its bytes are the chunk blobs `<blob>/<n>`. A finished file is either those chunks
+/// (`stored_whole = false`) or, when the bucket compresses or encrypts it, one blob
+/// `<blob>/0` holding the transformed bytes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FileRecord {
+    pub project_id: String,
+    pub bucket_id: String,
+    pub bucket_seq: i64,
+    pub id: String,
+    pub seq: i64,
+    pub name: String,
+    pub permissions: Vec<String>,
+    /// MD5 of the original bytes, hex; empty until the upload completes.
+    pub signature: String,
+    pub mime_type: String,
+    pub size_original: i64,
+    /// Bytes as stored (after compression and encryption).
+    pub size_actual: i64,
+    pub chunks_total: u32,
+    pub chunks_uploaded: u32,
+    /// `none`, `gzip` or `zstd`: how the stored bytes are compressed.
+    pub compression: String,
+    /// The AES-GCM nonce (hex) when the stored bytes are encrypted.
+    pub nonce: Option<String>,
+    /// The blob key prefix of this file's bytes.
+    pub blob: String,
+    pub stored_whole: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl FileRecord {
+    pub fn complete(&self) -> bool {
+        self.chunks_uploaded >= self.chunks_total
+    }
+}
+
+/// A resource token (`/v1/tokens`): grants read of one file to whoever holds its JWT.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResourceTokenRecord {
+    pub project_id: String,
+    pub id: String,
+    /// `files`.
+    pub resource_type: String,
+    /// `<bucketId>:<fileId>`.
+    pub resource_id: String,
+    /// `<bucketSeq>:<fileSeq>`: a token outlives nothing it was made for.
+    pub resource_internal_id: String,
+    /// Milliseconds; `None` never expires.
+    pub expire: Option<i64>,
+    pub accessed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

@@ -236,10 +236,16 @@ async fn run(
 
     let ip = client_ip(h, &parts.extensions, server.config.trust_forwarded_for);
 
-    let bytes = to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| Error::msg(ErrorType::GeneralArgumentInvalid, format!("Request body is too large or unreadable (limit {MAX_BODY} bytes)")))?;
-    let body = parse_body(h, &bytes)?;
+    let content_type = header_str(h, "content-type");
+    let (body, upload) = if crate::upload::is_multipart(content_type) {
+        let (fields, upload) = crate::upload::read(content_type.unwrap_or_default(), body).await?;
+        (Some(fields), upload)
+    } else {
+        let bytes = to_bytes(body, MAX_BODY)
+            .await
+            .map_err(|_| Error::msg(ErrorType::GeneralArgumentInvalid, format!("Request body is too large or unreadable (limit {MAX_BODY} bytes)")))?;
+        (parse_body(h, &bytes)?, None)
+    };
     let path_params = path_params(op.path, parts.uri.path());
     let event_scope = (!bound.events.is_empty()).then(|| (caller.project.id.clone(), caller.user_id().map(str::to_owned), path_params.clone()));
     let params = Params::build(parts.uri.query(), body, path_params)?;
@@ -247,7 +253,8 @@ async fn run(
     let mut reset_keys = Vec::new();
     if let Some(rule) = &op.rate
         && !caller.is_key() && app.config.rate_limits {
-            reset_keys = rate_limit(app, rule, op, &caller, &params, &ip, parts.method.as_str(), &host, extra).await?;
+            let request = RequestKey { ip: &ip, method: parts.method.as_str(), host: &host, headers: h };
+            reset_keys = rate_limit(app, rule, op, &caller, &params, &request, extra).await?;
         }
 
     let user_agent = if caller.is_key() {
@@ -269,6 +276,8 @@ async fn run(
             secure: header_str(h, "x-forwarded-proto") == Some("https"),
             origin_host,
         },
+        headers: parts.headers.clone(),
+        upload,
     };
     // The handler and what follows its commit (events) run as their own task: a client that
     // hangs up mid-request must not cut a committed write off from its events.
@@ -456,18 +465,23 @@ fn path_params(template: &str, path: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What of the request a rate-limit key may name.
+struct RequestKey<'a> {
+    ip: &'a str,
+    method: &'a str,
+    host: &'a str,
+    headers: &'a HeaderMap,
+}
+
 /// Counts the request under each of the route's key templates and refuses it past the
 /// limit. Sets the `X-RateLimit-*` headers of the tightest key and returns the keys counted.
-#[allow(clippy::too_many_arguments)]
 async fn rate_limit(
     app: &App,
     rule: &RateRule,
     op: &SpecOp,
     caller: &Caller,
     params: &Params,
-    ip: &str,
-    method: &str,
-    host: &str,
+    request: &RequestKey<'_>,
     headers: &mut HeaderMap,
 ) -> Result<Vec<String>, Error> {
     let now = jiff::Timestamp::now().as_second();
@@ -476,7 +490,7 @@ async fn rate_limit(
     let mut worst: Option<u64> = None;
     let mut keys = Vec::with_capacity(rule.keys.len());
     for template in rule.keys {
-        let key = format!("{}|{}|{}", caller.project.id, op.operation, expand_key(template, op, caller, params, ip, method, host));
+        let key = format!("{}|{}|{}", caller.project.id, op.operation, expand_key(template, op, caller, params, request));
         let count = app.limiter.hit(&key, start, window).await;
         worst = Some(worst.map_or(count, |w| w.max(count)));
         keys.push(key);
@@ -497,7 +511,7 @@ async fn rate_limit(
     Ok(keys)
 }
 
-fn expand_key(template: &str, op: &SpecOp, caller: &Caller, params: &Params, ip: &str, method: &str, host: &str) -> String {
+fn expand_key(template: &str, op: &SpecOp, caller: &Caller, params: &Params, request: &RequestKey<'_>) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -505,9 +519,14 @@ fn expand_key(template: &str, op: &SpecOp, caller: &Caller, params: &Params, ip:
         let Some(close) = rest[open..].find('}') else { break };
         let name = &rest[open + 1..open + close];
         let value = match name {
-            "url" => format!("{host}{}", op.path),
-            "ip" => ip.to_owned(),
-            "method" => method.to_owned(),
+            "url" => format!("{}{}", request.host, op.path),
+            "ip" => request.ip.to_owned(),
+            "method" => request.method.to_owned(),
+            // Each chunk of an upload is counted on its own, as in Appwrite.
+            "chunkId" => header_str(request.headers, "content-range")
+                .and_then(|r| oxwrite_core::services::storage::files::ContentRange::parse(r).ok())
+                .map(|r| (r.start / (r.end + 1 - r.start)).to_string())
+                .unwrap_or_default(),
             "userId" => caller.user_id().unwrap_or("").to_owned(),
             "projectId" => caller.project.id.clone(),
             n => match n.strip_prefix("param-") {

@@ -10,6 +10,7 @@ mod realtime;
 mod reply;
 pub mod routes;
 mod spec_ops;
+mod upload;
 
 pub use dispatch::{Server, ServerConfig, router};
 pub use routes::{BINDINGS, SpecOp, spec_ops};

@@ -18,6 +18,17 @@ pub struct Ctx {
     pub params: Params,
     pub meta: RequestMeta,
     pub client: ClientInfo,
+    /// The request's headers (uploads and downloads read `Content-Range`, `Range` …).
+    pub headers: axum::http::HeaderMap,
+    /// The `file` part of a multipart body.
+    pub upload: Option<crate::upload::Upload>,
+}
+
+impl Ctx {
+    /// A request header as text, trimmed; `None` when absent, empty or not text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+    }
 }
 
 /// What cookie handling needs to know about the request.
@@ -204,7 +215,7 @@ impl Params {
 }
 
 /// Inserts `key=value`, `key[]=value`, `key[3]=value` or `key[sub]=value`.
-fn insert_query_pair(map: &mut Map<String, Value>, key: &str, value: String) -> Result<()> {
+pub(crate) fn insert_query_pair(map: &mut Map<String, Value>, key: &str, value: String) -> Result<()> {
     if key.len() > MAX_KEY_LEN {
         return Ok(());
     }

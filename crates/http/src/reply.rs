@@ -18,6 +18,8 @@ pub const TEXT: &str = "text/plain; charset=UTF-8";
 pub struct Reply {
     pub status: StatusCode,
     pub body: Vec<u8>,
+    /// A body sent as it is read (downloads); replaces `body` when set.
+    pub stream: Option<oxwrite_core::ports::ByteStream>,
     pub content_type: &'static str,
     pub headers: HeaderMap,
 }
@@ -25,7 +27,7 @@ pub struct Reply {
 impl Reply {
     pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Self, Error> {
         let body = serde_json::to_vec(value).map_err(Error::internal)?;
-        Ok(Self { status, body, content_type: JSON, headers: HeaderMap::new() })
+        Ok(Self { status, body, stream: None, content_type: JSON, headers: HeaderMap::new() })
     }
 
     pub fn ok<T: Serialize>(value: &T) -> Result<Self, Error> {
@@ -39,13 +41,14 @@ impl Reply {
     /// `204` with an empty body — still with a Content-Type, which the Python SDK reads, but
     /// not JSON: node-appwrite would try to parse the empty body.
     pub fn no_content() -> Result<Self, Error> {
-        Ok(Self { status: StatusCode::NO_CONTENT, body: Vec::new(), content_type: TEXT, headers: HeaderMap::new() })
+        Ok(Self { status: StatusCode::NO_CONTENT, body: Vec::new(), stream: None, content_type: TEXT, headers: HeaderMap::new() })
     }
 
     pub fn text(body: &str) -> Self {
         Self {
             status: StatusCode::OK,
             body: body.as_bytes().to_vec(),
+            stream: None,
             content_type: TEXT,
             headers: HeaderMap::new(),
         }
@@ -58,11 +61,24 @@ impl Reply {
         self
     }
 
+    /// Bytes of `content_type` sent as they are read from `stream`.
+    pub fn stream(status: StatusCode, content_type: &str, stream: oxwrite_core::ports::ByteStream) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+        Self { status, body: Vec::new(), stream: Some(stream), content_type: TEXT, headers }
+    }
+
     pub fn into_response(self) -> Response {
-        let mut res = Response::new(Body::from(self.body));
+        let body = match self.stream {
+            Some(s) => Body::from_stream(s),
+            None => Body::from(self.body),
+        };
+        let mut res = Response::new(body);
         *res.status_mut() = self.status;
         let h = res.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        if !self.headers.contains_key(header::CONTENT_TYPE) {
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        }
         for (k, v) in self.headers.iter() {
             h.append(k.clone(), v.clone());
         }

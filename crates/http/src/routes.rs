@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use oxwrite_core::Error;
 
-use crate::handlers::{account, health, project, tablesdb, teams, users, webhooks};
+use crate::handlers::{account, health, project, storage, tablesdb, teams, tokens, users, webhooks};
 use crate::params::Ctx;
 use crate::reply::Reply;
 
@@ -282,6 +282,26 @@ pub static BINDINGS: &[Binding] = bind! {
     "databasesUpdateLineAttribute" => tablesdb::columns_by_type::legacy::update_line;
     "databasesCreatePolygonAttribute" => tablesdb::columns_by_type::legacy::create_polygon;
     "databasesUpdatePolygonAttribute" => tablesdb::columns_by_type::legacy::update_polygon;
+    // Storage.
+    "storageListBuckets" => storage::list_buckets;
+    "storageCreateBucket" => storage::create_bucket;
+    "storageGetBucket" => storage::get_bucket;
+    "storageUpdateBucket" => storage::update_bucket;
+    "storageDeleteBucket" => storage::delete_bucket;
+    "storageListFiles" => storage::list_files;
+    "storageCreateFile" => storage::create_file;
+    "storageGetFile" => storage::get_file;
+    "storageUpdateFile" => storage::update_file;
+    "storageDeleteFile" => storage::delete_file;
+    "storageGetFileDownload" => storage::download;
+    "storageGetFileView" => storage::view;
+
+    // Tokens.
+    "tokensList" => tokens::list;
+    "tokensCreateFileToken" => tokens::create_file_token;
+    "tokensGet" => tokens::get;
+    "tokensUpdate" => tokens::update;
+    "tokensDelete" => tokens::delete;
     // Webhooks.
     "webhooksList" => webhooks::list;
     "webhooksCreate" => webhooks::create;

@@ -10,6 +10,8 @@ use oxwrite_core::events::InProcessBus;
 use oxwrite_core::ratelimit::MemoryRateLimiter;
 use oxwrite_core::realtime::Hub;
 use oxwrite_core::services::{project, projects};
+use oxwrite_blobs::ObjectBlobs;
+use oxwrite_core::app::Ports;
 use oxwrite_core::{App, Config, ServerSecret};
 use oxwrite_http::{Server, ServerConfig};
 use oxwrite_store_sqlite::SqliteStore;
@@ -70,6 +72,9 @@ struct ServeArgs {
     /// Log filter (tracing's env-filter syntax).
     #[arg(long, env = "OXWRITE_LOG", default_value = "info")]
     log: String,
+    /// The largest file a bucket may accept, in bytes (Appwrite's `_APP_STORAGE_LIMIT`).
+    #[arg(long, env = "OXWRITE_STORAGE_LIMIT", default_value_t = 30_000_000)]
+    storage_limit: i64,
 }
 
 #[derive(Subcommand)]
@@ -186,7 +191,8 @@ async fn ensure_project(app: &App, id: &str) -> Result<()> {
         .with_context(|| format!("project {id} does not exist"))
 }
 
-/// Opens the data folder: creates it, loads (or creates) the server secret, opens the store.
+/// Opens the data folder: creates it, loads (or creates) the server secret, opens the store
+/// and the file store (`<data>/files`).
 fn open(dir: &Path, config: Config) -> Result<App> {
     Ok(open_with_bus(dir, config)?.0)
 }
@@ -197,7 +203,9 @@ fn open_with_bus(dir: &Path, config: Config) -> Result<(App, Arc<InProcessBus>)>
     let secret = load_secret(dir)?;
     let store = SqliteStore::open(dir).map_err(|e| anyhow::anyhow!("opening the store: {e}"))?;
     let bus = Arc::new(InProcessBus::default());
-    Ok((App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), bus.clone(), secret, config), bus))
+    let blobs = ObjectBlobs::local(&dir.join("files")).map_err(|e| anyhow::anyhow!("opening the file store: {e}"))?;
+    let ports = Ports { store: Arc::new(store), limiter: Arc::new(MemoryRateLimiter::default()), bus: bus.clone(), blobs: Arc::new(blobs) };
+    Ok((App::new(ports, secret, config), bus))
 }
 
 /// The server secret signs JWTs. Created once (0600) and never printed.
@@ -239,6 +247,7 @@ async fn serve(dir: &Path, args: ServeArgs) -> Result<()> {
         rate_limits: args.rate_limits == "enabled",
         smtp_enabled: false,
         webhook_retry_ms: Config::default().webhook_retry_ms,
+        storage_limit: args.storage_limit.max(1),
     };
     let (app, bus) = open_with_bus(dir, config)?;
     let app = Arc::new(app);

@@ -7,6 +7,7 @@ mod functions;
 mod listing;
 mod rows;
 mod schema;
+mod storage;
 mod store;
 mod tables;
 

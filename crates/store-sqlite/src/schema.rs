@@ -236,6 +236,70 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_at);
     CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (project_id, webhook_id);
     "#,
+    // 5: storage. File bytes live in the blob store; `file_chunks` records which chunks of an
+    // upload are stored (the upload is complete when all are).
+    r#"
+    CREATE TABLE buckets (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        permissions TEXT NOT NULL,
+        file_security INTEGER NOT NULL,
+        enabled INTEGER NOT NULL,
+        maximum_file_size INTEGER NOT NULL,
+        allowed_file_extensions TEXT NOT NULL,
+        compression TEXT NOT NULL,
+        encryption INTEGER NOT NULL,
+        antivirus INTEGER NOT NULL,
+        transformations INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, id)
+    ) STRICT;
+    CREATE TABLE files (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        bucket_id TEXT NOT NULL,
+        bucket_seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        permissions TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        mime_type TEXT NOT NULL,
+        size_original INTEGER NOT NULL,
+        size_actual INTEGER NOT NULL,
+        chunks_total INTEGER NOT NULL,
+        chunks_uploaded INTEGER NOT NULL,
+        compression TEXT NOT NULL,
+        nonce TEXT,
+        blob TEXT NOT NULL,
+        stored_whole INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (bucket_seq, id)
+    ) STRICT;
+    CREATE TABLE file_chunks (
+        file_seq INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (file_seq, n)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE resource_tokens (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        resource_internal_id TEXT NOT NULL,
+        expire INTEGER,
+        accessed_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, id)
+    ) STRICT;
+    CREATE INDEX resource_tokens_resource ON resource_tokens (project_id, resource_type, resource_id);
+    CREATE INDEX resource_tokens_internal ON resource_tokens (project_id, resource_internal_id);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> StoreResult<()> {

@@ -8,7 +8,7 @@ use oxwrite_core::ports::{
     ListParams, Page, Principal, RowOp, RowQuery, SchemaChange, SessionLookup, Store, StoreError, StoreResult,
 };
 use oxwrite_core::records::{
-    DatabaseRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord, ProjectRecord,
+    BucketRecord, DatabaseRecord, FileRecord, ResourceTokenRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord, ProjectRecord,
     DeliveryRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenKind, TokenRecord, TransactionRecord, UserRecord,
     WebhookRecord,
 };
@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::listing::{self, Listing};
 use crate::rows::{self, internal, json, write_error};
 use crate::cache::SchemaCache;
-use crate::tables;
+use crate::{storage, tables};
 
 pub struct SqliteStore {
     db: Db,
@@ -913,6 +913,55 @@ impl Store for SqliteStore {
                 Ok(())
             })
             .await
+    }
+
+    async fn create_bucket(&self, bucket: BucketRecord) -> StoreResult<BucketRecord> {
+        storage::create_bucket(&self.db, bucket).await
+    }
+    async fn get_bucket(&self, project: &str, id: &str) -> StoreResult<Option<BucketRecord>> {
+        storage::get_bucket(&self.db, project, id).await
+    }
+    async fn list_buckets(&self, project: &str, params: ListParams) -> StoreResult<Page<BucketRecord>> {
+        storage::list_buckets(&self.db, project, params).await
+    }
+    async fn update_bucket(&self, bucket: BucketRecord) -> StoreResult<()> {
+        storage::update_bucket(&self.db, bucket).await
+    }
+    async fn delete_bucket(&self, project: &str, id: &str) -> StoreResult<bool> {
+        storage::delete_bucket(&self.db, project, id).await
+    }
+    async fn get_file(&self, bucket: &BucketRecord, id: &str) -> StoreResult<Option<FileRecord>> {
+        storage::get_file(&self.db, bucket, id).await
+    }
+    async fn list_files(&self, bucket: &BucketRecord, params: ListParams, read_roles: Option<Vec<String>>) -> StoreResult<Page<FileRecord>> {
+        storage::list_files(&self.db, bucket, params, read_roles).await
+    }
+    async fn start_file(&self, file: FileRecord) -> StoreResult<(FileRecord, bool)> {
+        storage::start_file(&self.db, file).await
+    }
+    async fn set_chunk(&self, project: &str, file_seq: i64, n: u32, present: bool, now: i64) -> StoreResult<(FileRecord, bool)> {
+        storage::set_chunk(&self.db, project, file_seq, n, present, now).await
+    }
+    async fn update_file(&self, file: FileRecord) -> StoreResult<()> {
+        storage::update_file(&self.db, file).await
+    }
+    async fn delete_file(&self, project: &str, file_seq: i64) -> StoreResult<bool> {
+        storage::delete_file(&self.db, project, file_seq).await
+    }
+    async fn create_resource_token(&self, token: ResourceTokenRecord) -> StoreResult<()> {
+        storage::create_resource_token(&self.db, token).await
+    }
+    async fn get_resource_token(&self, project: &str, id: &str) -> StoreResult<Option<ResourceTokenRecord>> {
+        storage::get_resource_token(&self.db, project, id).await
+    }
+    async fn list_resource_tokens(&self, project: &str, resource_type: &str, resource_id: &str, params: ListParams) -> StoreResult<Page<ResourceTokenRecord>> {
+        storage::list_resource_tokens(&self.db, project, resource_type, resource_id, params).await
+    }
+    async fn update_resource_token(&self, token: ResourceTokenRecord) -> StoreResult<()> {
+        storage::update_resource_token(&self.db, token).await
+    }
+    async fn delete_resource_token(&self, project: &str, id: &str) -> StoreResult<bool> {
+        storage::delete_resource_token(&self.db, project, id).await
     }
 }
 

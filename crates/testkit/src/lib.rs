@@ -6,6 +6,8 @@ use std::sync::Arc;
 use oxwrite_core::events::InProcessBus;
 use oxwrite_core::ratelimit::MemoryRateLimiter;
 use oxwrite_core::services::{project, projects};
+use oxwrite_blobs::ObjectBlobs;
+use oxwrite_core::app::Ports;
 use oxwrite_core::{App, Config, ServerSecret};
 use oxwrite_http::{Server, ServerConfig};
 use oxwrite_store_sqlite::SqliteStore;
@@ -36,11 +38,23 @@ impl TestServer {
     /// new key is made).
     pub async fn start_in(dir: &std::path::Path) -> anyhow::Result<Self> {
         let store = SqliteStore::open(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let secret = ServerSecret::new(oxwrite_core::secrets::random_hex(32).into_bytes());
+        // The secret stays with the data (encrypted files must survive a restart).
+        let secret_path = dir.join("secret");
+        let secret = match std::fs::read(&secret_path) {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                let fresh = oxwrite_core::secrets::random_hex(32).into_bytes();
+                std::fs::write(&secret_path, &fresh)?;
+                fresh
+            }
+        };
+        let secret = ServerSecret::new(secret);
+        let blobs = Arc::new(ObjectBlobs::local(&dir.join("files")).map_err(|e| anyhow::anyhow!("{e}"))?);
         let bus = Arc::new(InProcessBus::default());
         // Webhook retries back off from 20 ms so tests see them quickly.
         let config = Config { webhook_retry_ms: 20, ..Config::default() };
-        let app = Arc::new(App::new(Arc::new(store), Arc::new(MemoryRateLimiter::default()), bus.clone(), secret, config));
+        let ports = Ports { store: Arc::new(store), limiter: Arc::new(MemoryRateLimiter::default()), bus: bus.clone(), blobs };
+        let app = Arc::new(App::new(ports, secret, config));
         if app.store.get_project("test").await.map_err(|e| anyhow::anyhow!("{e}"))?.is_none() {
             projects::create(&app, "test", "Test").await.map_err(|e| anyhow::anyhow!("{e}"))?;
         }

@@ -4,8 +4,10 @@
 pub mod account;
 pub mod health;
 pub mod project;
+pub mod storage;
 pub mod tablesdb;
 pub mod teams;
+pub mod tokens;
 pub mod users;
 pub mod webhooks;
 

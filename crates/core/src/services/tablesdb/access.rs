@@ -17,6 +17,32 @@ pub fn grants(permissions: &[String], action: Action, roles: &[String]) -> bool 
     })
 }
 
+/// Roles that may read an item: its container's readers and, with item security on, the
+/// item's own (a row in a table, a file in a bucket).
+pub fn readers(container: &[String], item: &[String], item_security: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let item: &[String] = if item_security { item } else { &[] };
+    for p in container.iter().chain(item) {
+        if let Ok(perm) = Permission::parse(p)
+            && perm.action == Action::Read
+        {
+            let role = perm.role.to_string();
+            if !out.contains(&role) {
+                out.push(role);
+            }
+        }
+    }
+    out
+}
+
+/// Parses the permissions of a container (table, bucket): every action allowed, `write`
+/// expanded.
+pub fn container_permissions(requested: &[String]) -> Result<Vec<String>> {
+    let parsed = permission::parse_list(requested).map_err(|e| Error::invalid_param("permissions", &e.to_string()))?;
+    let allowed = [Action::Create, Action::Read, Action::Update, Action::Delete];
+    Ok(permission::expand_write(&parsed, &allowed).iter().map(ToString::to_string).collect())
+}
+
 /// Whether the caller may do `action` on every row of the table (table permission or key).
 pub fn table_allows(table: &TableRecord, caller: &Caller, action: Action) -> bool {
     caller.is_key() || grants(&table.permissions, action, &caller.roles)

@@ -167,36 +167,7 @@ pub(crate) async fn load_table(app: &App, caller: &Caller, api: Api, database: &
     }
 }
 
-/// Publishes an event after its commit under every spelling and wildcard (PROTOCOL.md §9).
-/// The payload is only built when someone listens.
-pub(crate) fn publish(
-    app: &App,
-    caller: &Caller,
-    patterns: &[&str],
-    params: &[(&str, &str)],
-    payload: impl FnOnce() -> serde_json::Value,
-    readers: impl FnOnce() -> Option<Vec<String>>,
-) {
-    if !app.bus.listening() {
-        return;
-    }
-    let mut seen = std::collections::HashSet::new();
-    let mut names: Vec<String> = Vec::new();
-    for pattern in patterns {
-        for name in oxwrite_types::events::generate(pattern, params) {
-            if seen.insert(name.clone()) {
-                names.push(name);
-            }
-        }
-    }
-    app.bus.publish(crate::ports::Event {
-        project: caller.project.id.clone(),
-        names,
-        payload: payload(),
-        readers: readers(),
-        user_id: caller.user_id().map(str::to_owned),
-    });
-}
+pub(crate) use super::publish;
 
 /// What a table event is about: the table itself, or one of its rows, columns or indexes
 /// (with its id).

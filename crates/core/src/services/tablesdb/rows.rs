@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use oxwrite_types::permission::{Action, Permission};
+use oxwrite_types::permission::Action;
 use oxwrite_types::query::{self, Query, QueryError};
 use oxwrite_types::schema::ColumnType;
 use oxwrite_types::ErrorType;
@@ -58,19 +58,7 @@ fn store_error(api: Api, e: StoreError) -> Error {
 
 /// Roles that may read the row: the table's readers and, with row security, the row's.
 fn readers(t: &TableRecord, r: &RowRecord) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let row_perms: &[String] = if t.row_security { &r.permissions } else { &[] };
-    for p in t.permissions.iter().chain(row_perms) {
-        if let Ok(perm) = Permission::parse(p)
-            && perm.action == Action::Read
-        {
-            let role = perm.role.to_string();
-            if !out.contains(&role) {
-                out.push(role);
-            }
-        }
-    }
-    out
+    access::readers(&t.permissions, &r.permissions, t.row_security)
 }
 
 pub(crate) fn emit(app: &App, caller: &Caller, api: Api, action: &str, t: &TableRecord, r: &RowRecord) {

@@ -1,11 +1,10 @@
 //! Tables (legacy: collections): create (with columns and indexes), list, get, update,
 //! delete (dropping the SQL table and its rows).
 
-use oxwrite_types::permission::{self, Action};
 use oxwrite_types::query::{self, Method};
 use serde_json::{Value, json};
 
-use super::{Api, Part, columns, indexes, load_database, load_table, publish_table_event, views};
+use super::{Api, Part, access, columns, indexes, load_database, load_table, publish_table_event, views};
 use crate::app::{App, now_ms};
 use crate::caller::Caller;
 use crate::ports::{ListParams, StoreError};
@@ -16,13 +15,6 @@ use crate::{Error, Result, secrets, validate};
 
 fn emit(app: &App, caller: &Caller, action: &str, api: Api, t: &TableRecord) {
     publish_table_event(app, caller, t, Part::Table, action, || views::table(api, t), || None);
-}
-
-/// Parses table permissions: every action allowed, `write` expanded.
-pub fn table_permissions(requested: &[String]) -> Result<Vec<String>> {
-    let parsed = permission::parse_list(requested).map_err(|e| Error::invalid_param("permissions", &e.to_string()))?;
-    let allowed = [Action::Create, Action::Read, Action::Update, Action::Delete];
-    Ok(permission::expand_write(&parsed, &allowed).iter().map(ToString::to_string).collect())
 }
 
 pub struct NewTable {
@@ -39,7 +31,7 @@ pub async fn create(app: &App, caller: &Caller, api: Api, database: &str, input:
     let db = load_database(app, caller, database).await?;
     let id = secrets::resolve_id(&format!("{}Id", api.pick_noun()), &input.id)?;
     validate::name("name", &input.name)?;
-    let permissions = table_permissions(&input.permissions.unwrap_or_default())?;
+    let permissions = access::container_permissions(&input.permissions.unwrap_or_default())?;
     let now = now_ms();
     let cols = input
         .columns
@@ -109,7 +101,7 @@ pub async fn update(app: &App, caller: &Caller, api: Api, database: &str, id: &s
         t.name = name;
     }
     if let Some(p) = u.permissions {
-        t.permissions = table_permissions(&p)?;
+        t.permissions = access::container_permissions(&p)?;
     }
     // appwrite-compat: omitted flags take their defaults again (row security off, enabled),
     // exactly as Appwrite's update does.
