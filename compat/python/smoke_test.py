@@ -5,12 +5,15 @@ Starts its own `oxwrite serve` (port 0, temp data folder), creates a project
 and an API key with the CLI, then runs the SSR flow with the SDK:
 create a user with the key, log in with the key client, read session.secret,
 act as the user with a fresh client (set_session), list users, log out.
+Then TablesDB rows, and Storage: a bucket, a ~6 MiB upload through the SDK's
+chunked path (InputFile.from_bytes), its download, a small file, deletes.
 
 Run:  python3 compat/python/smoke_test.py   (binary: $OXWRITE_BIN or
       <repo>/target/debug/oxwrite). Prints "N passed, M failed" and exits
       non-zero on failure.
 """
 
+import hashlib
 import os
 import re
 import shutil
@@ -25,11 +28,14 @@ import uuid
 from appwrite.client import Client
 from appwrite.exception import AppwriteException
 from appwrite.id import ID
+from appwrite.input_file import InputFile
 from appwrite.query import Query
 from appwrite.permission import Permission
 from appwrite.role import Role
 from appwrite.services.account import Account
+from appwrite.services.storage import Storage
 from appwrite.services.tables_db import TablesDB
+from appwrite.services.tokens import Tokens
 from appwrite.services.users import Users
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -213,6 +219,71 @@ def main():
         check("tablesDB: database, table, columns with a key", tables_setup)
         check("tablesDB: a user's private rows, queries, a guest sees none", tables_user_rows)
         check("tablesDB: structure and not-found errors", tables_errors)
+
+        # Storage: a bucket, a chunked upload (> 5 MiB: the SDK probes GET, then sends 5 MiB
+        # chunks with content-range and x-appwrite-id on every chunk), download, delete.
+        big = os.urandom(6 * 1024 * 1024 + 12345)
+
+        def storage_bucket():
+            bucket = Storage(admin).create_bucket(bucket_id="pybucket", name="Py bucket", file_security=True,
+                                                  permissions=[Permission.create(Role.users())])
+            assert bucket.id == "pybucket" and bucket.name == "Py bucket", bucket
+            assert bucket.filesecurity is True and bucket.enabled is True, bucket
+            assert bucket.maximumfilesize == 30000000 and bucket.compression == "none", bucket
+            found = Storage(admin).list_buckets(queries=[Query.equal("$id", ["pybucket"])])
+            assert found.total == 1 and found.buckets[0].id == "pybucket", found
+
+        def storage_chunked_upload():
+            f = Storage(admin).create_file(bucket_id="pybucket", file_id=ID.unique(), file=InputFile.from_bytes(big, "big.bin"))
+            assert f.chunkstotal == 2 and f.chunksuploaded == 2, f
+            assert f.sizeoriginal == len(big), f
+            assert f.signature == hashlib.md5(big).hexdigest(), f
+            assert f.name == "big.bin" and f.bucketid == "pybucket", f
+            # Python appwrite 23 requires `folder` and `key` (post-1.9 fields; root folder).
+            assert f.folder == "" and f.key == "big.bin", f
+            state["file_id"] = f.id
+            got = Storage(admin).get_file(bucket_id="pybucket", file_id=f.id)
+            assert got.chunksuploaded == 2 and got.signature == f.signature, got
+
+        def storage_download():
+            data = Storage(admin).get_file_download(bucket_id="pybucket", file_id=state["file_id"])
+            assert isinstance(data, bytes), type(data)
+            assert len(data) == len(big) and hashlib.sha256(data).digest() == hashlib.sha256(big).digest()
+
+        def storage_small_file_as_user():
+            me = Storage(client().set_session(state["login2"]))
+            f = me.create_file(bucket_id="pybucket", file_id=ID.unique(), file=InputFile.from_bytes(b"hello python", "hello.txt"),
+                               permissions=[Permission.read(Role.user(state["user_id"]))])
+            assert f.chunkstotal == 1 and f.sizeoriginal == 12 and f.mimetype == "text/plain", f
+            assert f.permissions == ['read("user:%s")' % state["user_id"]], f.permissions
+            assert me.get_file_view(bucket_id="pybucket", file_id=f.id) == b"hello python"
+            listed = me.list_files(bucket_id="pybucket")
+            assert listed.total == 1 and listed.files[0].id == f.id, listed
+            expect_error(lambda: Storage(client()).get_file(bucket_id="pybucket", file_id=f.id), 404, "storage_file_not_found")
+
+        def storage_file_token():
+            t = Tokens(admin).create_file_token(bucket_id="pybucket", file_id=state["file_id"])
+            assert t.resourceid == "pybucket:%s" % state["file_id"] and t.resourcetype == "files", t
+            assert t.expire == "" and t.accessedat == "" and t.secret.count(".") == 2, t
+            guest = Storage(client()).get_file_download(bucket_id="pybucket", file_id=state["file_id"], token=t.secret)
+            assert hashlib.sha256(guest).digest() == hashlib.sha256(big).digest()
+            listed = Tokens(admin).list(bucket_id="pybucket", file_id=state["file_id"])
+            assert listed.total == 1 and listed.tokens[0].id == t.id, listed
+            Tokens(admin).delete(token_id=t.id)
+            expect_error(lambda: Tokens(admin).get(token_id=t.id), 404, "token_not_found")
+
+        def storage_delete():
+            Storage(admin).delete_file(bucket_id="pybucket", file_id=state["file_id"])
+            expect_error(lambda: Storage(admin).get_file(bucket_id="pybucket", file_id=state["file_id"]), 404, "storage_file_not_found")
+            Storage(admin).delete_bucket(bucket_id="pybucket")
+            expect_error(lambda: Storage(admin).get_bucket(bucket_id="pybucket"), 404, "storage_bucket_not_found")
+
+        check("storage: create and list a bucket", storage_bucket)
+        check("storage: a ~6 MiB file through the chunked upload (InputFile.from_bytes)", storage_chunked_upload)
+        check("storage: get_file_download returns the same bytes", storage_download)
+        check("storage: a user's small file, view, list; a guest gets 404", storage_small_file_as_user)
+        check("tokens: a file token lets a guest download the file", storage_file_token)
+        check("storage: delete the file and the bucket", storage_delete)
     finally:
         server.stop()
         if results["failed"]:

@@ -295,6 +295,7 @@ pub static BINDINGS: &[Binding] = bind! {
     "storageDeleteFile" => storage::delete_file;
     "storageGetFileDownload" => storage::download;
     "storageGetFileView" => storage::view;
+    "storageGetFilePreview" => storage::preview;
 
     // Tokens.
     "tokensList" => tokens::list;

@@ -41,10 +41,12 @@ fn crates_depend_one_way() {
     let allowed: &[(&str, &[&str])] = &[
         ("types", &[]),
         ("sql", &["oxwrite-types"]),
-        ("core", &["oxwrite-types"]),
+        ("core", &["oxwrite-types", "oxwrite-preview"]),
         ("store-sqlite", &["oxwrite-types", "oxwrite-core", "oxwrite-sql"]),
         ("http", &["oxwrite-types", "oxwrite-core"]),
         ("outbound", &["oxwrite-core"]),
+        ("blobs", &["oxwrite-core"]),
+        ("preview", &[]),
     ];
     for (krate, expected) in allowed {
         let found = ours(&dependencies(krate));
@@ -55,13 +57,13 @@ fn crates_depend_one_way() {
 #[test]
 fn core_and_types_name_no_driver() {
     let drivers = set(&["axum", "http", "hyper", "tower", "tower-http", "rusqlite", "tokio-postgres", "reqwest", "object_store", "redis"]);
-    for krate in ["types", "core", "sql"] {
+    for krate in ["types", "core", "sql", "preview"] {
         let deps = dependencies(krate);
         let bad: Vec<_> = deps.intersection(&drivers).collect();
         assert!(bad.is_empty(), "{krate} depends on drivers {bad:?}");
     }
-    // types and sql do no async work either.
-    for krate in ["types", "sql"] {
+    // types, sql and preview do no async work either.
+    for krate in ["types", "sql", "preview"] {
         assert!(!dependencies(krate).contains("tokio"), "{krate} must stay synchronous");
     }
 }
@@ -79,7 +81,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn only_the_binary_reads_the_environment() {
-    for krate in ["types", "sql", "core", "store-sqlite", "http", "outbound"] {
+    for krate in ["types", "sql", "core", "store-sqlite", "http", "outbound", "blobs", "preview"] {
         let mut files = Vec::new();
         rust_files(&crates_dir().join(krate).join("src"), &mut files);
         for file in files {

@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use oxwrite_core::Error;
-use oxwrite_core::services::storage::content::{ByteRange, Content};
+use oxwrite_core::services::storage::content::{ByteRange, Content, PreviewInput};
 use oxwrite_core::services::storage::files::{ContentRange, Created, NewFile};
 use oxwrite_core::services::storage::{buckets, content, files};
 use oxwrite_types::ErrorType;
@@ -156,6 +156,32 @@ handlers! {
         let c = bytes_of(&cx).await?;
         let mime = c.mime.clone();
         Ok(send(c, &mime, "attachment"))
+    }
+
+    fn preview(cx) {
+        let p = &cx.params;
+        let input = PreviewInput {
+            width: p.opt_int("width")?,
+            height: p.opt_int("height")?,
+            gravity: p.opt_str("gravity")?,
+            quality: p.opt_int("quality")?,
+            border_width: p.opt_int("borderWidth")?,
+            border_color: p.opt_str("borderColor")?,
+            border_radius: p.opt_int("borderRadius")?,
+            opacity: p.opt_number("opacity")?.and_then(|n| n.as_f64()),
+            rotation: p.opt_int("rotation")?,
+            background: p.opt_str("background")?,
+            output: p.opt_str("output")?,
+        };
+        let (bucket, file, token) = (p.str("bucketId")?, p.str("fileId")?, p.opt_str("token")?);
+        let shown = content::preview(&cx.app, &cx.caller, &bucket, &file, token.as_deref(), input).await?;
+        let (cache, state) = if shown.cached { ("private, max-age=15552000", "hit") } else { ("private, max-age=2592000", "miss") };
+        let length = shown.bytes.len().to_string();
+        let body = futures_util::stream::once(async move { Ok(shown.bytes) });
+        Ok(Reply::stream(StatusCode::OK, shown.mime, Box::pin(body))
+            .header(header::CACHE_CONTROL, cache)
+            .header(axum::http::HeaderName::from_static("x-appwrite-cache"), state)
+            .header(header::CONTENT_LENGTH, &length))
     }
 
     fn view(cx) {

@@ -5,7 +5,9 @@ use std::ops::Range;
 
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
+use oxwrite_preview as preview;
 use oxwrite_types::ErrorType;
+use sha2::Digest;
 
 use super::files::{load_readable, whole_key};
 use super::{CHUNK_SIZE, codec, load_bucket};
@@ -72,31 +74,31 @@ pub struct Content {
 /// The bucket and file a download may read: under the caller's permissions, or through a
 /// live resource token, which opens exactly its file (any other is `401`, as in Appwrite).
 /// Uploads still in progress have no content yet.
-pub(crate) async fn readable(app: &App, caller: &Caller, bucket_id: &str, file_id: &str, token: Option<&str>) -> Result<(BucketRecord, FileRecord)> {
+async fn readable(app: &App, caller: &Caller, b: &BucketRecord, file_id: &str, token: Option<&str>) -> Result<FileRecord> {
     let token = match token.filter(|t| !t.is_empty()) {
         Some(t) => tokens::resolve(app, caller, t).await?,
         None => None,
     };
-    let b = load_bucket(app, caller, bucket_id).await?;
     let f = match &token {
-        Some(t) if tokens::in_bucket(t, &b) => app
+        Some(t) if tokens::in_bucket(t, b) => app
             .store
-            .get_file(&b, file_id)
+            .get_file(b, file_id)
             .await
             .map_err(Error::internal)?
-            .filter(|f| tokens::grants_file(t, &b, f))
+            .filter(|f| tokens::grants_file(t, b, f))
             .ok_or(ErrorType::UserUnauthorized)?,
         Some(_) => return Err(ErrorType::UserUnauthorized.into()),
-        None => load_readable(app, caller, &b, file_id).await?,
+        None => load_readable(app, caller, b, file_id).await?,
     };
     if !f.complete() {
         return Err(Error::with(ErrorType::StorageFileNotFound, file_id));
     }
-    Ok((b, f))
+    Ok(f)
 }
 
 pub async fn read(app: &App, caller: &Caller, bucket_id: &str, file_id: &str, token: Option<&str>, range: Option<ByteRange>) -> Result<Content> {
-    let (_, f) = readable(app, caller, bucket_id, file_id, token).await?;
+    let b = load_bucket(app, caller, bucket_id).await?;
+    let f = readable(app, caller, &b, file_id, token).await?;
     let size = u64::try_from(f.size_original).unwrap_or(0);
     let span = range.map(|r| r.resolve(size)).transpose()?;
     let (start, end) = span.unwrap_or((0, size.saturating_sub(1)));
@@ -110,6 +112,128 @@ pub async fn read(app: &App, caller: &Caller, bucket_id: &str, file_id: &str, to
         chunk_stream(app, &f, start..end + 1)
     };
     Ok(Content { name: f.name, mime: f.mime_type, size, range: span, body })
+}
+
+/// Files larger than this (as stored) get the placeholder instead of a preview (Appwrite's
+/// `_APP_STORAGE_PREVIEW_LIMIT`).
+pub const PREVIEW_LIMIT: i64 = 20_000_000;
+
+/// The preview parameters as a request gives them; each is checked with Appwrite's rule.
+#[derive(Debug, Default, Clone)]
+pub struct PreviewInput {
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub gravity: Option<String>,
+    pub quality: Option<i64>,
+    pub border_width: Option<i64>,
+    pub border_color: Option<String>,
+    pub border_radius: Option<i64>,
+    pub opacity: Option<f64>,
+    pub rotation: Option<i64>,
+    pub background: Option<String>,
+    pub output: Option<String>,
+}
+
+fn options(i: &PreviewInput) -> Result<preview::Options> {
+    fn range(name: &str, v: Option<i64>, lo: i64, hi: i64) -> Result<Option<i64>> {
+        match v {
+            Some(v) if !(lo..=hi).contains(&v) => Err(Error::invalid_param(name, &format!("Value must be a valid range between {lo} and {hi}"))),
+            other => Ok(other),
+        }
+    }
+    let small = |name: &str, v: Option<i64>, hi: i64| -> Result<u32> {
+        Ok(u32::try_from(range(name, v, 0, hi)?.unwrap_or(0)).unwrap_or(0))
+    };
+    let color = |name: &str, v: &Option<String>| -> Result<Option<[u8; 3]>> {
+        match v {
+            None => Ok(None),
+            Some(s) => preview::parse_hex_color(s).map(Some).ok_or_else(|| Error::invalid_param(name, "Value must be a valid Hex color code")),
+        }
+    };
+    let one_of = |name: &str, all: Vec<&str>| Error::invalid_param(name, &format!("Value must be one of ({})", all.join(", ")));
+    let gravity = match &i.gravity {
+        None => preview::Gravity::Center,
+        Some(g) => g.to_lowercase().parse().map_err(|_| one_of("gravity", preview::Gravity::ALL.iter().map(|g| g.as_str()).collect()))?,
+    };
+    let output = match &i.output {
+        None => None,
+        Some(o) => Some(o.parse::<preview::Output>().map_err(|_| one_of("output", preview::Output::ALL.iter().map(|o| o.as_str()).collect()))?),
+    };
+    if let Some(o) = i.opacity
+        && !(0.0..=1.0).contains(&o)
+    {
+        return Err(Error::invalid_param("opacity", "Value must be a valid range between 0 and 1"));
+    }
+    Ok(preview::Options {
+        width: small("width", i.width, 4000)?,
+        height: small("height", i.height, 4000)?,
+        gravity,
+        quality: range("quality", i.quality, -1, 100)?.filter(|q| *q >= 0).and_then(|q| u8::try_from(q).ok()),
+        border_width: small("borderWidth", i.border_width, 100)?,
+        border_color: color("borderColor", &i.border_color)?,
+        border_radius: small("borderRadius", i.border_radius, 4000)?,
+        opacity: i.opacity.map(|o| o as f32),
+        rotation: i32::try_from(range("rotation", i.rotation, -360, 360)?.unwrap_or(0)).unwrap_or(0),
+        background: color("background", &i.background)?,
+        output,
+    })
+}
+
+/// A rendered preview, and whether it came from the cache.
+pub struct Preview {
+    pub bytes: Bytes,
+    pub mime: &'static str,
+    pub cached: bool,
+}
+
+/// The preview of a file: rendered once per file and parameters (on the bounded blocking
+/// pool), then served from the cache under the file's blobs (so it goes with the file).
+/// Files that are no image, or too large, get Appwrite's placeholder tile.
+pub async fn preview(app: &App, caller: &Caller, bucket_id: &str, file_id: &str, token: Option<&str>, input: PreviewInput) -> Result<Preview> {
+    let mut opts = options(&input)?;
+    let b = load_bucket(app, caller, bucket_id).await?;
+    if !b.transformations && !caller.is_key() {
+        return Err(ErrorType::StorageBucketTransformationsDisabled.into());
+    }
+    let f = readable(app, caller, &b, file_id, token).await?;
+    let image = preview::INPUT_MIMES.contains(&f.mime_type.as_str()) && f.size_actual <= PREVIEW_LIMIT;
+    let output = *opts.output.get_or_insert(if image { preview::Output::default_for(&f.name, &f.mime_type) } else { preview::Output::Png });
+    if !output.is_supported() {
+        return Err(Error::msg(ErrorType::GeneralNotImplemented, format!("Oxwrite cannot encode {output} previews; see COMPAT.md.")));
+    }
+    let digest = sha2::Sha256::digest(format!("{image}|{}", preview::cache_key(&opts)));
+    let key = format!("{}/p/{}", f.blob, hex::encode(digest));
+    if let Ok(mut cached) = app.blobs.get(&key, None).await {
+        let mut out = Vec::new();
+        while let Some(piece) = cached.next().await {
+            out.extend_from_slice(&piece.map_err(Error::internal)?);
+        }
+        return Ok(Preview { bytes: Bytes::from(out), mime: output.mime(), cached: true });
+    }
+    let limits = preview::Limits::default();
+    let rendered = if image {
+        let bytes = original_bytes(app, &f).await?;
+        let (mime, opts2, limits2) = (f.mime_type.clone(), opts.clone(), limits.clone());
+        match app.cpu(move || preview::render(&bytes, &mime, &opts2, &limits2)).await? {
+            Err(preview::PreviewError::TooLarge) => app.cpu(move || preview::placeholder(&opts, &limits)).await?,
+            other => other,
+        }
+    } else {
+        app.cpu(move || preview::placeholder(&opts, &limits)).await?
+    };
+    let rendered = rendered.map_err(|e| match e {
+        preview::PreviewError::InvalidParam(m) => Error::msg(ErrorType::GeneralArgumentInvalid, m),
+        preview::PreviewError::UnsupportedInput | preview::PreviewError::Decode(_) => {
+            Error::msg(ErrorType::StorageFileTypeUnsupported, format!("The file could not be read as an image: {e}"))
+        }
+        preview::PreviewError::UnsupportedOutput(o) => Error::msg(ErrorType::GeneralNotImplemented, format!("Oxwrite cannot encode {o} previews; see COMPAT.md.")),
+        other => Error::internal(other),
+    })?;
+    let bytes = Bytes::from(rendered.bytes);
+    if let Err(e) = app.blobs.put(&key, bytes.clone()).await {
+        tracing::warn!(file = %f.id, error = %e, "could not cache a preview");
+    }
+    Ok(Preview { bytes, mime: rendered.mime, cached: false })
 }
 
 /// The bytes `span` of a file stored as chunks, opening each chunk only when the previous
