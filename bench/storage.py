@@ -19,7 +19,9 @@ transfer  (Oxwrite and the disk only) A file of N MiB (random bytes, default 102
           Before each timed step: `sync` (no dirty pages of an earlier step are written back during
           it) and the server idle. Each round uploads a new file and deletes it afterwards.
           Result: MiB/s per step, and upload and download as % of the disk copy (median of the
-          per-round ratios; target >= 70 %).
+          per-round ratios; target >= 70 %). Each step also reports the server's CPU time, and the
+          CPU that others used meanwhile (other processes by name, irq/softirq, hypervisor steal),
+          so a round disturbed by a build elsewhere shows as such.
   memory    The server's VmRSS just before each upload/download, and its peak during it: VmHWM after
             resetting it (`echo 5 > /proc/PID/clear_refs`), cross-checked by sampling VmRSS every
             20 ms. Run with --size-mib 2048 for the 2 GiB figure.
@@ -36,7 +38,7 @@ preview   (both servers) The same deterministic 1920x1080 JPEG (Pillow, in targe
           If Oxwrite answers the preview with anything but 200 (501 until previews land), its column
           says so and PocketBase is measured alone.
 
-  bench/storage.py [--phases transfer,preview] [--size-mib 1024] [--rounds 3] [--workers 8]
+  bench/storage.py [--phases transfer,preview] [--size-mib 1024] [--rounds 5] [--workers 8]
                    [--download-to both|null] [--cold 7] [--seconds 5] [--connections 50]
                    [--oxwrite-bin target/release/oxwrite] [--work-dir target]
                    [--quiet-wait 1800] [--keep]
@@ -100,9 +102,45 @@ def cpu_seconds(pid):
 
 def machine_busy():
     """CPU-seconds the whole machine has been busy (all but idle and iowait)."""
+    return sum(machine_split().values())
+
+
+def machine_split():
+    """Busy CPU-seconds of the machine by kind: tasks (user, nice, system), irq (irq, softirq:
+    loopback TCP is partly here), steal (the hypervisor ran someone else)."""
     with open("/proc/stat") as f:
-        ticks = [int(x) for x in f.readline().split()[1:]]
-    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+        t = [int(x) / os.sysconf("SC_CLK_TCK") for x in f.readline().split()[1:]]
+    return {"tasks": t[0] + t[1] + t[2], "irq": t[5] + t[6], "steal": t[7]}
+
+
+def all_cpu():
+    """CPU-seconds of every process, by pid: (name, seconds)."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw.rsplit(")", 1)[1].split()
+        out[int(pid)] = (name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    return out
+
+
+def top_others(before, after, exclude, wall, n=3):
+    """The processes (not in `exclude`) that used the most CPU between two all_cpu() snapshots."""
+    used = []
+    for pid, (name, secs) in after.items():
+        if pid in exclude:
+            continue
+        d = secs - before.get(pid, (name, 0.0))[1]
+        if d >= 0.01:
+            used.append((d, name))
+    used.sort(reverse=True)
+    return ", ".join(f"{name} {100 * d / wall:.0f}%" for d, name in used[:n]) or "-"
 
 
 def own_cpu():
@@ -394,12 +432,18 @@ def timed(ox, fn):
     """Runs fn with the server's memory and CPU watched; the server is idle and the disk synced first."""
     wait_idle(ox.proc.pid)
     sync()
-    cpu0, busy0, own0, t0 = cpu_seconds(ox.proc.pid), machine_busy(), own_cpu(), time.time()
+    procs0 = all_cpu()
+    cpu0, split0, own0, t0 = cpu_seconds(ox.proc.pid), machine_split(), own_cpu(), time.time()
     with RssSampler(ox.proc.pid) as mem:
         r = fn()
     wall = time.time() - t0
+    split1, procs1 = machine_split(), all_cpu()
     r["server_cpu"] = cpu_seconds(ox.proc.pid) - cpu0
-    r["others_cpu_pct"] = 100 * max(0.0, (machine_busy() - busy0) - r["server_cpu"] - (own_cpu() - own0)) / wall
+    # Other tasks: all task time but the server's and ours (children included: curl).
+    r["others_cpu_pct"] = 100 * max(0.0, (split1["tasks"] - split0["tasks"]) - r["server_cpu"] - (own_cpu() - own0)) / wall
+    r["irq_pct"] = 100 * (split1["irq"] - split0["irq"]) / wall
+    r["steal_pct"] = 100 * (split1["steal"] - split0["steal"]) / wall
+    r["top_others"] = top_others(procs0, procs1, {ox.proc.pid, os.getpid()}, wall)
     r["rss_before_mib"] = mem.before / 1024
     r["rss_peak_mib"] = max(mem.peak, mem.hwm if mem.hwm_reset else 0) / 1024
     r["hwm_reset"] = mem.hwm_reset
@@ -428,7 +472,7 @@ def run_transfer(ox, work, args, results):
             out["mibs"] = size / MIB / out["seconds"]
             return out
 
-        steps = [("disk", lambda: disk_copy(src, dst, size)), ("upload", lambda: timed(ox, up)),
+        steps = [("disk", lambda: timed(ox, lambda: disk_copy(src, dst, size))), ("upload", lambda: timed(ox, up)),
                  ("download", lambda: timed(ox, lambda: download(ox, BIG_BUCKET, file_id, size, "/dev/null")))]
         if args.download_to == "both":
             def to_file():
@@ -450,9 +494,14 @@ def run_transfer(ox, work, args, results):
                     raise RuntimeError(f"signature {m['doc']['signature']} != md5 {md5}")
                 extra = (f"  chunk p50 {m['chunk_p50_ms']:.0f} ms, completing chunk {m['final_ms']:.0f} ms, "
                          f"client maxrss {m['client_maxrss_mib']:.0f} MiB")
+            if name == "disk":
+                log(f"round {r + 1} {name:13} {m['mibs']:7.0f} MiB/s  ({m['seconds']:.2f} s)  others {m['others_cpu_pct']:.0f} % "
+                    f"({m['top_others']}), softirq {m['irq_pct']:.0f} %, steal {m['steal_pct']:.0f} %")
+                continue
             if "rss_peak_mib" in m:
                 extra += (f"  server RSS {m['rss_before_mib']:.0f} -> peak {m['rss_peak_mib']:.0f} MiB, "
-                          f"server CPU {m['server_cpu']:.2f} s, others {m['others_cpu_pct']:.0f} %")
+                          f"server CPU {m['server_cpu']:.2f} s, others {m['others_cpu_pct']:.0f} % "
+                          f"({m['top_others']}), softirq {m['irq_pct']:.0f} %, steal {m['steal_pct']:.0f} %")
             log(f"round {r + 1} {name:13} {m['mibs']:7.0f} MiB/s  ({m['seconds']:.2f} s){extra}")
         ox.admin.ok("DELETE", f"{ox.files_path(BIG_BUCKET)}/{file_id}")
         results["rounds"].append(row)
@@ -670,6 +719,9 @@ def report(args, results, env):
             dfs = [u / d for u, d in zip(df, disk)]
             print(f"| download to a file (curl) | {med(df):.0f} | {', '.join(f'{x:.0f}' for x in df)} | "
                   f"{100 * med(dfs):.0f} % ({', '.join(f'{100 * x:.0f}' for x in dfs)}) | |")
+        print("\nOther processes' CPU during each step (% of one core; disk / upload / download): " + "; ".join(
+            f"round {i + 1}: " + " / ".join(f"{r[k]['others_cpu_pct']:.0f}" for k in ("disk", "upload", "download"))
+            for i, r in enumerate(rounds)) + ".")
         u = [r["upload"] for r in rounds]
         d = [r["download"] for r in rounds]
         print("\n| | upload | download |")
@@ -679,8 +731,10 @@ def report(args, results, env):
               f"**{max(x['rss_peak_mib'] for x in u):.0f} MiB** | **{max(x['rss_peak_mib'] for x in d):.0f} MiB** |")
         print(f"| server CPU per GiB (median) | {med([x['server_cpu'] / (args.size_mib / 1024) for x in u]):.2f} s | "
               f"{med([x['server_cpu'] / (args.size_mib / 1024) for x in d]):.2f} s |")
-        print(f"| other processes' CPU (max over rounds) | {max(x['others_cpu_pct'] for x in u):.0f} % of a core | "
-              f"{max(x['others_cpu_pct'] for x in d):.0f} % of a core |")
+        print(f"| other processes' CPU (max over rounds; % of one core) | {max(x['others_cpu_pct'] for x in u):.0f} % | "
+              f"{max(x['others_cpu_pct'] for x in d):.0f} % |")
+        print(f"| irq + softirq / steal (max over rounds; % of one core) | {max(x['irq_pct'] for x in u):.0f} % / "
+              f"{max(x['steal_pct'] for x in u):.0f} % | {max(x['irq_pct'] for x in d):.0f} % / {max(x['steal_pct'] for x in d):.0f} % |")
         print(f"| upload: chunk latency p50 / the completing chunk (median) | {med([x['chunk_p50_ms'] for x in u]):.0f} ms / "
               f"{med([x['final_ms'] for x in u]):.0f} ms | |")
         print(f"| download: time to first byte (median) | | {med([x['ttfb_ms'] for x in d]):.1f} ms |")
@@ -719,7 +773,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--phases", default="transfer,preview", help="comma-separated subset of transfer,preview")
     ap.add_argument("--size-mib", type=int, default=1024)
-    ap.add_argument("--rounds", type=int, default=3, help="transfer rounds, and cached-preview rounds per server")
+    ap.add_argument("--rounds", type=int, default=5, help="transfer rounds, and cached-preview rounds per server")
     ap.add_argument("--workers", type=int, default=8, help="concurrent chunk uploads after the first chunk")
     ap.add_argument("--download-to", choices=("null", "both"), default="both")
     ap.add_argument("--cold", type=int, default=7, help="cold preview samples per server")

@@ -39,7 +39,7 @@ async fn ping_and_unknown_routes() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["type"], "general_route_not_found");
     // A spec operation that is not built yet answers 501, never a stub.
-    let (status, _, body) = api.call(api.req(reqwest::Method::GET, "/storage/buckets").header("X-Appwrite-Key", &api.s.key)).await;
+    let (status, _, body) = api.call(api.req(reqwest::Method::GET, "/storage/usage").header("X-Appwrite-Key", &api.s.key)).await;
     assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
     assert_eq!(body["type"], "general_not_implemented");
 }

@@ -242,3 +242,50 @@ async fn deleting_all_sessions_also_stops_private_events() {
     api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "public", "data": {"title": "p"}, "permissions": ["read(\"any\")"]})).await;
     assert_eq!(next_json(&mut ws).await["data"]["payload"]["$id"], "public");
 }
+
+impl Api {
+    /// Uploads `name` with `permissions` as the key does, in one request.
+    async fn upload(&self, bucket: &str, id: &str, permission: &str) {
+        let body = format!(
+            "--b\r\nContent-Disposition: form-data; name=\"fileId\"\r\n\r\n{id}\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{id}.txt\"\r\n\r\nhello\r\n--b\r\nContent-Disposition: form-data; name=\"permissions[]\"\r\n\r\n{permission}\r\n--b--\r\n"
+        );
+        let res = self
+            .http
+            .post(format!("{}/storage/buckets/{bucket}/files", self.s.endpoint))
+            .header("X-Appwrite-Project", &self.s.project)
+            .header("X-Appwrite-Key", &self.s.key)
+            .header("content-type", "multipart/form-data; boundary=b")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+    }
+}
+
+#[tokio::test]
+async fn file_events_reach_only_readers_of_the_file() {
+    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
+    let (_, secret) = api.user("alice").await;
+    api.key(Method::POST, "/storage/buckets", json!({"bucketId": "b", "name": "B", "fileSecurity": true})).await;
+    let cookie = format!("a_session_{}={secret}", api.s.project);
+    let mut ws = api.connect(&format!("project={}&channels[]=files&channels[]=buckets.b.files", api.s.project), &[("cookie", &cookie)]).await;
+    assert_eq!(next_json(&mut ws).await["type"], "connected");
+
+    // Bob's file first, then Alice's: the first event Alice sees must be hers.
+    api.upload("b", "bobs", "read(\"user:bob\")").await;
+    api.upload("b", "alices", "read(\"user:alice\")").await;
+    let event = next_json(&mut ws).await;
+    assert_eq!(event["data"]["payload"]["$id"], "alices");
+    for channel in ["files", "buckets.b.files", "buckets.b.files.alices", "files.create"] {
+        assert!(event["data"]["channels"].as_array().unwrap().contains(&json!(channel)), "{channel}: {event}");
+    }
+    assert!(event["data"]["events"].as_array().unwrap().contains(&json!("buckets.b.files.alices.create")));
+
+    api.key(Method::PUT, "/storage/buckets/b/files/alices", json!({"name": "renamed.txt"})).await;
+    let event = next_json(&mut ws).await;
+    assert_eq!((event["data"]["payload"]["name"].as_str(), event["data"]["events"][0].as_str().map(|e| e.ends_with(".update"))), (Some("renamed.txt"), Some(true)));
+    api.key(Method::DELETE, "/storage/buckets/b/files/alices", Value::Null).await;
+    let event = next_json(&mut ws).await;
+    assert!(event["data"]["events"].as_array().unwrap().contains(&json!("buckets.b.files.alices.delete")));
+}
