@@ -5,14 +5,17 @@ previews against PocketBase 0.40.6 thumbs. Same machine, same run, loopback.
 transfer  (Oxwrite and the disk only) A file of N MiB (random bytes, default 1024) is made in the
           data folder and copied three ways, in alternating order per round (even rounds: disk copy,
           upload, download; odd rounds: upload, download, disk copy):
-  disk      `dd if=src of=dst bs=1M` in the same folder: both files in the page cache, no fsync (the
-            source was just written and read; `fincore` says how much of it is resident).
+  disk      `dd if=src of=dst bs=1M` in the same folder: the source read from the page cache (it was
+            just written and read; `fincore` says how much is resident), the copy written into it,
+            no fsync (Oxwrite's blob writes do not fsync either).
   upload    as the SDKs do: 5 MiB chunks with `content-range`, the first without `x-appwrite-id`,
             the rest by 8 concurrent workers (keep-alive, one connection each) with
             `x-appwrite-id`; each request multipart/form-data with fields fileId, file,
             permissions[]; an API key; a bucket with encryption off, compression none and
             maximumFileSize = OXWRITE_STORAGE_LIMIT (the server is started with 5 GiB). Timed from
-            the first byte sent to the last response. Chunks are read from disk with pread as they
+            the first byte sent to the last response; also reported: the rate until the last byte
+            was sent, and how long the completing answer took after it (the server reads the whole
+            file once more for its MD5 signature). Chunks are read from disk with pread as they
             are sent, so the client holds at most workers x 5 MiB (its peak RSS is reported).
   download  `curl` GET …/download with the key, to /dev/null, and (unless --download-to null) also
             to a file in the data folder: the step comparable to the disk copy (read + write).
@@ -42,8 +45,9 @@ preview   (both servers) The same deterministic 1920x1080 JPEG (Pillow, in targe
                    [--download-to both|null] [--cold 7] [--seconds 5] [--connections 50]
                    [--oxwrite-bin target/release/oxwrite] [--work-dir target]
                    [--quiet-wait 1800] [--keep]
-Before measuring it waits (up to --quiet-wait s; 0 = not at all) until no cargo/rustc/rust-lld
-process runs and the machine is idle; it prints the load average it measured under. The data
+Before measuring, and again before each round, it waits (up to --quiet-wait s; 0 = not at all)
+until no cargo/rustc/rust-lld process runs and the machine is idle; it prints the load average it
+measured under, and per step which other processes used CPU anyway. The data
 folders live in a temp dir under --work-dir (must not be tmpfs: uploads and the disk copy should hit
 the same filesystem as /work) and are removed at the end (unless --keep), also on Ctrl-C.
 Markdown on stdout, progress on stderr.
@@ -169,15 +173,15 @@ def busy_processes():
     return sorted(set(found))
 
 
-def wait_quiet_machine(limit_s):
-    """Waits until no build runs and the machine is idle (< 15 % of one core over 5 s)."""
+def wait_quiet_machine(limit_s, quiet_s=5):
+    """Waits until no build runs and the machine is idle (< 15 % of one core over `quiet_s` s)."""
     if limit_s <= 0:
         return "not waited"
     start = time.time()
     said = 0.0
     while True:
         b0, t0 = machine_busy(), time.time()
-        time.sleep(5)
+        time.sleep(quiet_s)
         busy = (machine_busy() - b0) / (time.time() - t0)
         builds = busy_processes()
         if not builds and busy < 0.15:
@@ -319,9 +323,10 @@ def post_form(conn, path, headers, head, data, tail):
     conn.send(head)
     conn.send(data)
     conn.send(tail)
+    sent = time.perf_counter()
     resp = conn.getresponse()
     body = resp.read()
-    return resp.status, body
+    return resp.status, body, sent
 
 
 def upload_chunked(ox, bucket, src, size, file_id, workers):
@@ -351,26 +356,27 @@ def upload_chunked(ox, bucket, src, size, file_id, workers):
         if upload_id:
             h["X-Appwrite-Id"] = upload_id
         t = time.perf_counter()
-        status, body = post_form(conn, path, h, head, data, tail)
-        took = time.perf_counter() - t
+        status, body, sent = post_form(conn, path, h, head, data, tail)
+        done = time.perf_counter()
         if status not in (200, 201):
             raise RuntimeError(f"chunk {n + 1}/{n_chunks}: {status} {body[:300]!r}")
-        doc = json.loads(body)
-        return took, doc
+        return (done - t, sent, done), json.loads(body)
 
     try:
         t0 = time.perf_counter()
         took, doc = send(0, None)
         upload_id = doc["$id"]
-        lat, final = [took], doc if doc["chunksUploaded"] >= doc["chunksTotal"] else None
-        final_latency = took if final else None
+        lat, final = [took[0]], doc if doc["chunksUploaded"] >= doc["chunksTotal"] else None
+        final_took = took if final else None
+        last_sent = took[1]
         if n_chunks > 1:
             pool = concurrent.futures.ThreadPoolExecutor(workers)
             try:
                 for took, doc in pool.map(lambda n: send(n, upload_id), range(1, n_chunks)):
-                    lat.append(took)
+                    lat.append(took[0])
+                    last_sent = max(last_sent, took[1])
                     if doc["chunksUploaded"] >= doc["chunksTotal"]:
-                        final, final_latency = doc, took
+                        final, final_took = doc, took
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
         elapsed = time.perf_counter() - t0
@@ -380,8 +386,11 @@ def upload_chunked(ox, bucket, src, size, file_id, workers):
             c.close()
     if final is None:
         raise RuntimeError(f"no response said the upload was complete (last: {doc})")
+    # The completing request answers only after the server has read the whole file once (MD5);
+    # `sent_s` is when the last byte of the last chunk had been sent.
     return {"seconds": elapsed, "doc": final, "chunk_p50_ms": 1000 * statistics.median(lat),
-            "final_ms": 1000 * final_latency, "chunks": n_chunks}
+            "final_ms": 1000 * final_took[0], "after_last_byte_ms": 1000 * (final_took[2] - last_sent),
+            "sent_s": last_sent - t0, "chunks": n_chunks}
 
 
 # ---------------------------------------------------------------- transfer
@@ -461,6 +470,8 @@ def run_transfer(ox, work, args, results):
     ox.bucket(BIG_BUCKET, [])
     results["rounds"] = []
     for r in range(args.rounds):
+        if r:
+            wait_quiet_machine(args.quiet_wait, quiet_s=2)
         row = {}
         file_id = f"big{r}"
 
@@ -492,7 +503,9 @@ def run_transfer(ox, work, args, results):
             if name == "upload":
                 if m["doc"]["signature"] != md5:
                     raise RuntimeError(f"signature {m['doc']['signature']} != md5 {md5}")
-                extra = (f"  chunk p50 {m['chunk_p50_ms']:.0f} ms, completing chunk {m['final_ms']:.0f} ms, "
+                extra = (f"  chunk p50 {m['chunk_p50_ms']:.0f} ms, completing chunk {m['final_ms']:.0f} ms "
+                         f"(answered {m['after_last_byte_ms']:.0f} ms after the last byte was sent; until then "
+                         f"{size / MIB / m['sent_s']:.0f} MiB/s), "
                          f"client maxrss {m['client_maxrss_mib']:.0f} MiB")
             if name == "disk":
                 log(f"round {r + 1} {name:13} {m['mibs']:7.0f} MiB/s  ({m['seconds']:.2f} s)  others {m['others_cpu_pct']:.0f} % "
@@ -585,7 +598,7 @@ def upload_photo_ox(ox, file_id, data):
     head, tail = form_parts(boundary, file_id, "photo.jpg", "image/jpeg", [])
     conn = http.client.HTTPConnection("127.0.0.1", ox.port, timeout=120)
     try:
-        status, body = post_form(conn, ox.files_path(PHOTO_BUCKET), {
+        status, body, _ = post_form(conn, ox.files_path(PHOTO_BUCKET), {
             "X-Appwrite-Project": PROJECT, "X-Appwrite-Key": ox.key,
             "Content-Type": f"multipart/form-data; boundary={boundary}"}, head, data, tail)
     finally:
@@ -602,7 +615,7 @@ def upload_photo_pb(pb, data):
     tail = f"\r\n--{boundary}--\r\n".encode()
     conn = http.client.HTTPConnection("127.0.0.1", pb.port, timeout=120)
     try:
-        status, body = post_form(conn, "/api/collections/photos/records", {
+        status, body, _ = post_form(conn, "/api/collections/photos/records", {
             "Authorization": pb.admin.headers["Authorization"],
             "Content-Type": f"multipart/form-data; boundary={boundary}"}, head, data, tail)
     finally:
@@ -650,6 +663,7 @@ def run_preview(ox, pb, work, args, results):
             results["ox_unavailable"] = f"{status} {body[:120].decode(errors='replace')}"
             log(f"preview: Oxwrite answers {results['ox_unavailable']}; measuring PocketBase alone")
     port = {"pb": pb.port if pb else None, "ox": ox.port if ox else None}
+    wait_quiet_machine(args.quiet_wait, quiet_s=2)
     cold = {s: [] for s in servers}
     sizes = {}
     last = {}
@@ -675,6 +689,7 @@ def run_preview(ox, pb, work, args, results):
         one_get(port[s], last[s])
         wrk_get(port[s], last[s], 1, args.connections)  # warm-up
     for r in range(args.rounds):
+        wait_quiet_machine(args.quiet_wait, quiet_s=2)
         for s in (servers if r % 2 == 0 else servers[::-1]):
             m = wrk_get(port[s], last[s], args.seconds, args.connections)
             cached[s].append(m)
@@ -705,20 +720,20 @@ def report(args, results, env):
         res = t.get("resident_pct")
         print(f"\nTransfer: source file {res:.0f} % in the page cache (fincore) before round 1; `sync` before each step; "
               "no fsync in any step.\n" if res is not None else "\n")
-        print("| step | MiB/s (median) | per round | % of disk copy (median of rounds) | target |")
-        print("|---|---|---|---|---|")
-        print(f"| disk copy `dd bs=1M` | {med(disk):.0f} | {', '.join(f'{x:.0f}' for x in disk)} | 100 % | |")
-        ups = [u / d for u, d in zip(up, disk)]
-        downs = [u / d for u, d in zip(down, disk)]
-        print(f"| upload, 5 MiB chunks x {args.workers} workers | {med(up):.0f} | {', '.join(f'{x:.0f}' for x in up)} | "
-              f"**{100 * med(ups):.0f} %** ({', '.join(f'{100 * x:.0f}' for x in ups)}) | >= 70 % |")
-        print(f"| download to /dev/null (curl) | {med(down):.0f} | {', '.join(f'{x:.0f}' for x in down)} | "
-              f"**{100 * med(downs):.0f} %** ({', '.join(f'{100 * x:.0f}' for x in downs)}) | >= 70 % |")
+        size_mib = args.size_mib
+        print("| step | MiB/s (median) | per round | % of disk copy (median of per-round ratios; rounds) | median / median | target |")
+        print("|---|---|---|---|---|---|")
+        print(f"| disk copy `dd bs=1M` | {med(disk):.0f} | {', '.join(f'{x:.0f}' for x in disk)} | 100 % | 100 % | |")
+        def line(label, xs, target):
+            rs = [x / d for x, d in zip(xs, disk)]
+            print(f"| {label} | {med(xs):.0f} | {', '.join(f'{x:.0f}' for x in xs)} | **{100 * med(rs):.0f} %** "
+                  f"({', '.join(f'{100 * x:.0f}' for x in rs)}) | {100 * med(xs) / med(disk):.0f} % | {target} |")
+        line(f"upload, 5 MiB chunks x {args.workers} workers", up, ">= 70 %")
+        sent = [size_mib / r["upload"]["sent_s"] for r in rounds]
+        line("… upload until its last byte was sent (before the completing answer)", sent, "")
+        line("download to /dev/null (curl)", down, ">= 70 %")
         if "download_file" in rounds[0]:
-            df = [r["download_file"]["mibs"] for r in rounds]
-            dfs = [u / d for u, d in zip(df, disk)]
-            print(f"| download to a file (curl) | {med(df):.0f} | {', '.join(f'{x:.0f}' for x in df)} | "
-                  f"{100 * med(dfs):.0f} % ({', '.join(f'{100 * x:.0f}' for x in dfs)}) | |")
+            line("download to a file (curl)", [r["download_file"]["mibs"] for r in rounds], ">= 70 %")
         print("\nOther processes' CPU during each step (% of one core; disk / upload / download): " + "; ".join(
             f"round {i + 1}: " + " / ".join(f"{r[k]['others_cpu_pct']:.0f}" for k in ("disk", "upload", "download"))
             for i, r in enumerate(rounds)) + ".")
@@ -729,6 +744,8 @@ def report(args, results, env):
         print(f"| server RSS before (first round) | {u[0]['rss_before_mib']:.0f} MiB | {d[0]['rss_before_mib']:.0f} MiB |")
         print(f"| server peak RSS (max over rounds; VmHWM reset{'' if u[0]['hwm_reset'] else ' NOT possible'}, 20 ms samples) | "
               f"**{max(x['rss_peak_mib'] for x in u):.0f} MiB** | **{max(x['rss_peak_mib'] for x in d):.0f} MiB** |")
+        print(f"| largest growth during the step (peak - before) | {max(x['rss_peak_mib'] - x['rss_before_mib'] for x in u):.0f} MiB | "
+              f"{max(x['rss_peak_mib'] - x['rss_before_mib'] for x in d):.0f} MiB |")
         print(f"| server CPU per GiB (median) | {med([x['server_cpu'] / (args.size_mib / 1024) for x in u]):.2f} s | "
               f"{med([x['server_cpu'] / (args.size_mib / 1024) for x in d]):.2f} s |")
         print(f"| other processes' CPU (max over rounds; % of one core) | {max(x['others_cpu_pct'] for x in u):.0f} % | "
@@ -737,6 +754,7 @@ def report(args, results, env):
               f"{max(x['steal_pct'] for x in u):.0f} % | {max(x['irq_pct'] for x in d):.0f} % / {max(x['steal_pct'] for x in d):.0f} % |")
         print(f"| upload: chunk latency p50 / the completing chunk (median) | {med([x['chunk_p50_ms'] for x in u]):.0f} ms / "
               f"{med([x['final_ms'] for x in u]):.0f} ms | |")
+        print(f"| upload: completing answer after the last byte was sent (median) | {med([x['after_last_byte_ms'] for x in u]):.0f} ms | |")
         print(f"| download: time to first byte (median) | | {med([x['ttfb_ms'] for x in d]):.1f} ms |")
         print(f"| upload client peak RSS (this Python process) | {max(x['client_maxrss_mib'] for x in u):.0f} MiB "
               f"(before the first upload {u[0]['client_maxrss_before_mib']:.0f} MiB) | |")
@@ -805,10 +823,11 @@ def main():
     signal.signal(signal.SIGTERM, bail)
     signal.signal(signal.SIGHUP, bail)
 
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = [ln[3:] for ln in subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                                             capture_output=True, text=True).stdout.splitlines() if not ln[3:].startswith("bench/")]
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     env = {"command": " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
-           "commit": head + (" (work tree has uncommitted changes)" if dirty else ""),
+           "commit": head + (f" (uncommitted changes outside bench/: {', '.join(dirty[:5])})" if dirty else ""),
            "binary": os.path.abspath(args.oxwrite_bin),
            "binary_mtime": time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(args.oxwrite_bin))),
            "fstype": fstype}

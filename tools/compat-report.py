@@ -114,6 +114,19 @@ lines += [
     "- Resource token JWTs carry `exp` (far in the future for tokens that never expire); like",
     "  Appwrite, an invalid or expired token counts as none. Token events are not published.",
     "",
+    "### Functions",
+    "",
+    "- Runtimes are the Node and Python installed on the host (`/v1/functions/runtimes` lists",
+    "  what is really there, e.g. `node-20.0`, `python-3.11`), run as local processes with our",
+    "  own open-runtimes v5 servers instead of Docker images. Other runtime ids answer",
+    "  `404 function_runtime_unsupported`.",
+    "- Builds run the deployment's `commands` with `sh -c` in the unpacked code folder (Appwrite:",
+    "  `bash -c` in its build image); the build output is kept as that folder, so",
+    "  `getDeploymentDownload` with `type=output` answers 404. VCS and template deployments,",
+    "  usage and templates answer 501.",
+    "- Executions get every Appwrite header; the country headers are empty (no GeoIP database).",
+    "  Function events (`functions.*`) never trigger functions, as in Appwrite.",
+    "",
 ]
 for service in sorted(by_service):
     rows = by_service[service]

@@ -19,5 +19,8 @@ pub mod validate;
 pub mod views;
 
 pub use app::{App, Config, ServerSecret};
+
+/// The Appwrite version this server speaks (`X-Appwrite-Response-Format`, `APPWRITE_VERSION`).
+pub const APPWRITE_VERSION: &str = "1.9.5";
 pub use caller::{Caller, CallerKind};
 pub use error::{Error, Result};

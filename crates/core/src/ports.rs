@@ -12,7 +12,7 @@ use oxwrite_types::schema::{Column, Index};
 use serde_json::{Map, Value};
 
 use crate::records::{
-    BucketRecord, DatabaseRecord, FileRecord, ResourceTokenRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord,
+    BucketRecord, DatabaseRecord, DeploymentRecord, ExecutionRecord, FileRecord, FunctionRecord, ResourceTokenRecord, VariableRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord,
     DeliveryRecord, ProjectRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenRecord,
     TransactionRecord, UserRecord, WebhookRecord,
 };
@@ -269,6 +269,53 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Page<ResourceTokenRecord>>;
     async fn update_resource_token(&self, token: ResourceTokenRecord) -> StoreResult<()>;
     async fn delete_resource_token(&self, project: &str, id: &str) -> StoreResult<bool>;
+
+    // Functions, their variables, deployments and executions.
+    /// Creates the function and returns it with its `seq`; `Conflict("id")` if taken.
+    async fn create_function(&self, function: FunctionRecord) -> StoreResult<FunctionRecord>;
+    async fn get_function(&self, project: &str, id: &str) -> StoreResult<Option<FunctionRecord>>;
+    async fn list_functions(&self, project: &str, params: ListParams) -> StoreResult<Page<FunctionRecord>>;
+    /// Functions of every project with events or a schedule (what triggers look at).
+    async fn triggered_functions(&self) -> StoreResult<Vec<FunctionRecord>>;
+    async fn update_function(&self, function: FunctionRecord) -> StoreResult<()>;
+    /// Deletes the function with its variables, deployments and executions.
+    async fn delete_function(&self, project: &str, id: &str) -> StoreResult<bool>;
+    /// `Conflict("id")` or `Conflict("key")`.
+    async fn create_variable(&self, variable: VariableRecord) -> StoreResult<()>;
+    async fn get_variable(&self, project: &str, function: &str, id: &str) -> StoreResult<Option<VariableRecord>>;
+    async fn list_variables(&self, project: &str, function: &str, params: ListParams) -> StoreResult<Page<VariableRecord>>;
+    /// `Conflict("key")` when another variable of the function has the key.
+    async fn update_variable(&self, variable: VariableRecord) -> StoreResult<()>;
+    async fn delete_variable(&self, project: &str, function: &str, id: &str) -> StoreResult<bool>;
+    /// Inserts the deployment unless its id is taken; returns the stored one and whether it
+    /// was created.
+    async fn start_deployment(&self, deployment: DeploymentRecord) -> StoreResult<(DeploymentRecord, bool)>;
+    async fn get_deployment(&self, project: &str, id: &str) -> StoreResult<Option<DeploymentRecord>>;
+    async fn list_deployments(&self, project: &str, function: &str, params: ListParams) -> StoreResult<Page<DeploymentRecord>>;
+    async fn update_deployment(&self, deployment: DeploymentRecord) -> StoreResult<()>;
+    async fn delete_deployment(&self, project: &str, id: &str) -> StoreResult<bool>;
+    /// Deployments whose build has not finished (`waiting`, `processing`, `building`).
+    async fn unfinished_deployments(&self) -> StoreResult<Vec<DeploymentRecord>>;
+    async fn create_execution(&self, execution: ExecutionRecord) -> StoreResult<()>;
+    async fn get_execution(&self, project: &str, function: &str, id: &str) -> StoreResult<Option<ExecutionRecord>>;
+    /// `read_roles`: only executions readable by one of these roles.
+    async fn list_executions(
+        &self,
+        project: &str,
+        function: &str,
+        params: ListParams,
+        read_roles: Option<Vec<String>>,
+    ) -> StoreResult<Page<ExecutionRecord>>;
+    async fn update_execution(&self, execution: ExecutionRecord) -> StoreResult<()>;
+    async fn delete_execution(&self, project: &str, id: &str) -> StoreResult<bool>;
+    /// Takes queued executions due at `now` (oldest first, at most `limit`): each is marked
+    /// `processing` and leaves the queue in the same transaction, so it runs once.
+    async fn take_due_executions(&self, now: i64, limit: u64) -> StoreResult<Vec<ExecutionRecord>>;
+    /// When the next queued execution is due.
+    async fn next_execution_due(&self) -> StoreResult<Option<i64>>;
+    /// Claims the cron minute `minute` (epoch minutes) of a function's schedule; true for
+    /// exactly one caller per minute, across restarts and nodes.
+    async fn claim_schedule_tick(&self, project: &str, function: &str, minute: i64) -> StoreResult<bool>;
 }
 
 /// Bytes in pieces: a download on its way out.
@@ -419,4 +466,111 @@ pub trait RateLimiter: Send + Sync + 'static {
     async fn hit(&self, key: &str, window_start: i64, window_secs: i64) -> u64;
     /// Forgets `key`'s count (Appwrite's `abuse-reset` after a successful login).
     async fn reset(&self, key: &str);
+}
+
+/// A runtime this host can run functions in (`/v1/functions/runtimes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeInfo {
+    /// `<key>-<version>`, e.g. `node-20.0`, `python-3.11` (Appwrite's runtime ids).
+    pub id: String,
+    /// `node`, `python`.
+    pub key: String,
+    /// `Node.js`, `Python`.
+    pub name: String,
+    /// `20.0`, `3.11`.
+    pub version: String,
+    /// What really runs it, e.g. `node v20.20.2 (/usr/bin/node)`.
+    pub base: String,
+    pub image: String,
+    pub logo: String,
+    pub supports: Vec<String>,
+}
+
+/// Build one deployment: unpack its code and run its build commands in its own folder.
+#[derive(Debug, Clone)]
+pub struct BuildJob {
+    /// Names the deployment's folder and its warm instances; `/`-free, unique per deployment.
+    pub deployment: String,
+    pub runtime: String,
+    /// The uploaded `tar.gz` of the code.
+    pub source: bytes::Bytes,
+    /// Shell commands (`npm install`), run with `sh -c` in the code folder; empty = none.
+    pub commands: String,
+    pub timeout: std::time::Duration,
+    /// The build's environment (besides a minimal `PATH`/`HOME`): function variables etc.
+    pub env: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOutcome {
+    pub ok: bool,
+    /// Output of the commands (stdout and stderr, bounded), or why the build failed.
+    pub logs: String,
+    /// Bytes of the built folder.
+    pub size: u64,
+}
+
+/// One request to a function.
+#[derive(Debug, Clone)]
+pub struct ExecJob {
+    pub deployment: String,
+    pub runtime: String,
+    /// Path of the entrypoint within the code folder (`index.js`, `src/main.py`).
+    pub entrypoint: String,
+    /// The function's environment (`APPWRITE_FUNCTION_*` and variables); an instance with
+    /// other variables is another instance.
+    pub env: Vec<(String, String)>,
+    pub method: String,
+    /// Path and query string, e.g. `/?a=1`.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: bytes::Bytes,
+    pub timeout: std::time::Duration,
+    /// Memory limit of the instance in MiB.
+    pub memory_mb: u64,
+    pub logging: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecOutcome {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: bytes::Bytes,
+    pub logs: String,
+    pub errors: String,
+    /// Seconds, as Appwrite reports `duration`.
+    pub duration: f64,
+}
+
+/// Runs function code on this host: builds deployments and executes requests against warm
+/// runtime processes (PROTOCOL.md §11, open-runtimes v5), each in its own sandbox.
+#[async_trait]
+pub trait Runtimes: Send + Sync + 'static {
+    /// The runtimes this host has.
+    fn available(&self) -> Vec<RuntimeInfo>;
+    /// `Err` only when the build could not be attempted at all (the runtime is missing …);
+    /// a failing command is `Ok` with `ok: false` and its logs.
+    async fn build(&self, job: BuildJob) -> Result<BuildOutcome, String>;
+    /// `Err` when no instance could answer (it did not start, it crashed); a timeout is `Ok`
+    /// with status 500 and `Execution timed out.` in `errors`, as open-runtimes answers.
+    async fn execute(&self, job: ExecJob) -> Result<ExecOutcome, String>;
+    /// Stops the deployment's instances and removes its folder.
+    async fn remove(&self, deployment: &str);
+}
+
+/// A host that runs no functions (every runtime is unsupported).
+pub struct NoRuntimes;
+
+#[async_trait]
+impl Runtimes for NoRuntimes {
+    fn available(&self) -> Vec<RuntimeInfo> {
+        Vec::new()
+    }
+    async fn build(&self, _job: BuildJob) -> Result<BuildOutcome, String> {
+        Err("This server runs no functions.".into())
+    }
+    async fn execute(&self, _job: ExecJob) -> Result<ExecOutcome, String> {
+        Err("This server runs no functions.".into())
+    }
+    async fn remove(&self, _deployment: &str) {}
 }

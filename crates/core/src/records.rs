@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::password::PasswordHash;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProjectRecord {
     pub id: String,
     pub name: String,
@@ -359,6 +359,109 @@ pub struct ResourceTokenRecord {
     /// Milliseconds; `None` never expires.
     pub expire: Option<i64>,
     pub accessed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A function (`/v1/functions`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FunctionRecord {
+    pub project_id: String,
+    pub id: String,
+    pub seq: i64,
+    pub name: String,
+    pub runtime: String,
+    /// Roles that may execute it.
+    pub execute: Vec<String>,
+    pub events: Vec<String>,
+    /// A cron expression, or empty.
+    pub schedule: String,
+    /// Seconds.
+    pub timeout: i64,
+    pub enabled: bool,
+    pub live: bool,
+    pub logging: bool,
+    pub entrypoint: String,
+    pub commands: String,
+    /// Scopes of the key each execution gets.
+    pub scopes: Vec<String>,
+    pub build_specification: String,
+    pub runtime_specification: String,
+    pub deployment_retention: i64,
+    /// The active deployment, or empty.
+    pub deployment_id: String,
+    pub deployment_created_at: i64,
+    pub latest_deployment_id: String,
+    pub latest_deployment_created_at: i64,
+    pub latest_deployment_status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A function variable.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VariableRecord {
+    pub project_id: String,
+    pub function_id: String,
+    pub id: String,
+    pub key: String,
+    pub value: String,
+    pub secret: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A deployment of a function: its uploaded code (a file of the project's hidden
+/// deployments bucket with the same id) and its build.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeploymentRecord {
+    pub project_id: String,
+    pub function_id: String,
+    pub id: String,
+    /// `manual` or `cli`.
+    pub kind: String,
+    pub entrypoint: String,
+    pub commands: String,
+    pub source_size: i64,
+    pub build_size: i64,
+    pub activate: bool,
+    /// `waiting`, `processing`, `building`, `ready`, `canceled`, `failed`.
+    pub status: String,
+    pub build_logs: String,
+    /// Seconds.
+    pub build_duration: i64,
+    pub build_started_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An execution of a function. Queued ones carry what the run needs in `job` and are due at
+/// `due_at`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExecutionRecord {
+    pub project_id: String,
+    pub function_id: String,
+    pub id: String,
+    pub seq: i64,
+    pub deployment_id: String,
+    /// `http`, `event`, `schedule`.
+    pub trigger: String,
+    /// `waiting`, `scheduled`, `processing`, `completed`, `failed`.
+    pub status: String,
+    pub permissions: Vec<String>,
+    pub request_method: String,
+    pub request_path: String,
+    pub request_headers: Vec<(String, String)>,
+    pub response_status: i64,
+    pub response_headers: Vec<(String, String)>,
+    pub logs: String,
+    pub errors: String,
+    pub duration: f64,
+    pub scheduled_at: Option<i64>,
+    /// When a queued execution should run; `None` once taken (or never queued).
+    pub due_at: Option<i64>,
+    /// What a queued run needs (body, headers, user) as JSON.
+    pub job: String,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -238,7 +238,8 @@ async fn run(
 
     let content_type = header_str(h, "content-type");
     let (body, upload) = if crate::upload::is_multipart(content_type) {
-        let (fields, upload) = crate::upload::read(content_type.unwrap_or_default(), body).await?;
+        let length = header_str(h, "content-length").and_then(|v| v.parse::<u64>().ok());
+        let (fields, upload) = crate::upload::read(content_type.unwrap_or_default(), length, body).await?;
         (Some(fields), upload)
     } else {
         let bytes = to_bytes(body, MAX_BODY)

@@ -16,4 +16,4 @@ pub use dispatch::{Server, ServerConfig, router};
 pub use routes::{BINDINGS, SpecOp, spec_ops};
 
 /// The Appwrite version whose wire format this server speaks.
-pub const APPWRITE_VERSION: &str = "1.9.5";
+pub const APPWRITE_VERSION: &str = oxwrite_core::APPWRITE_VERSION;

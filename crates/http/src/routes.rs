@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use oxwrite_core::Error;
 
-use crate::handlers::{account, health, project, storage, tablesdb, teams, tokens, users, webhooks};
+use crate::handlers::{account, functions, health, project, storage, tablesdb, teams, tokens, users, webhooks};
 use crate::params::Ctx;
 use crate::reply::Reply;
 
@@ -282,6 +282,31 @@ pub static BINDINGS: &[Binding] = bind! {
     "databasesUpdateLineAttribute" => tablesdb::columns_by_type::legacy::update_line;
     "databasesCreatePolygonAttribute" => tablesdb::columns_by_type::legacy::create_polygon;
     "databasesUpdatePolygonAttribute" => tablesdb::columns_by_type::legacy::update_polygon;
+    // Functions.
+    "functionsList" => functions::list;
+    "functionsCreate" => functions::create;
+    "functionsListRuntimes" => functions::list_runtimes;
+    "functionsListSpecifications" => functions::list_specifications;
+    "functionsGet" => functions::get;
+    "functionsUpdate" => functions::update;
+    "functionsDelete" => functions::delete;
+    "functionsUpdateFunctionDeployment" => functions::update_function_deployment;
+    "functionsListVariables" => functions::list_variables;
+    "functionsCreateVariable" => functions::create_variable;
+    "functionsGetVariable" => functions::get_variable;
+    "functionsUpdateVariable" => functions::update_variable;
+    "functionsDeleteVariable" => functions::delete_variable;
+    "functionsListDeployments" => functions::list_deployments;
+    "functionsCreateDeployment" => functions::create_deployment;
+    "functionsCreateDuplicateDeployment" => functions::create_duplicate_deployment;
+    "functionsGetDeployment" => functions::get_deployment;
+    "functionsDeleteDeployment" => functions::delete_deployment;
+    "functionsGetDeploymentDownload" => functions::get_deployment_download;
+    "functionsUpdateDeploymentStatus" => functions::update_deployment_status;
+    "functionsListExecutions" => functions::list_executions;
+    "functionsCreateExecution" => functions::create_execution;
+    "functionsGetExecution" => functions::get_execution;
+    "functionsDeleteExecution" => functions::delete_execution;
     // Storage.
     "storageListBuckets" => storage::list_buckets;
     "storageCreateBucket" => storage::create_bucket;

@@ -33,10 +33,12 @@ fn too_large() -> Error {
 }
 
 /// Reads a multipart body: the parameters of its text fields and its `file` part, if any.
-pub async fn read(content_type: &str, body: axum::body::Body) -> Result<(Map<String, Value>, Option<Upload>)> {
+/// `length` (the request's Content-Length) sizes the file's buffer once, instead of growing it
+/// by doubling (which held twice a chunk in memory).
+pub async fn read(content_type: &str, length: Option<u64>, body: axum::body::Body) -> Result<(Map<String, Value>, Option<Upload>)> {
     let bad = |e: &dyn std::fmt::Display| Error::msg(ErrorType::GeneralArgumentInvalid, format!("Invalid multipart body: {e}"));
     let boundary = multer::parse_boundary(content_type).map_err(|e| bad(&e))?;
-    let limits = multer::SizeLimit::new().whole_stream(MAX_FILE_PART + 2 * 1024 * 1024).per_field(MAX_TEXT_FIELD).for_field("file", MAX_FILE_PART);
+    let limits = multer::SizeLimit::new().whole_stream(MAX_FILE_PART + 2 * 1024 * 1024).per_field(MAX_TEXT_FIELD).for_field("file", MAX_FILE_PART).for_field("code", MAX_FILE_PART);
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     let mut form = multer::Multipart::with_constraints(stream, boundary, multer::Constraints::new().size_limit(limits));
     let mut params = Map::new();
@@ -55,13 +57,21 @@ pub async fn read(content_type: &str, body: axum::body::Body) -> Result<(Map<Str
         }
         let name = field.name().unwrap_or_default().to_owned();
         let filename = field.file_name().map(str::to_owned);
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. }) => return Err(too_large()),
-            Err(e) => return Err(bad(&e)),
-        };
+        let hint = if filename.is_some() { length.unwrap_or(0).min(MAX_FILE_PART) } else { 0 };
+        let mut buf = bytes::BytesMut::with_capacity(usize::try_from(hint).unwrap_or(0));
+        let mut field = field;
+        loop {
+            match field.chunk().await {
+                Ok(Some(piece)) => buf.extend_from_slice(&piece),
+                Ok(None) => break,
+                Err(multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. }) => return Err(too_large()),
+                Err(e) => return Err(bad(&e)),
+            }
+        }
+        let data = buf.freeze();
         match filename {
-            Some(filename) if name == "file" => upload = Some(Upload { filename, data }),
+            // `file` for storage, `code` for function deployments.
+            Some(filename) if name == "file" || name == "code" => upload = Some(Upload { filename, data }),
             Some(_) => {}
             None => {
                 let text = String::from_utf8(data.to_vec()).map_err(|_| bad(&format!("field {name} is not UTF-8")))?;
@@ -95,23 +105,23 @@ mod tests {
     async fn fields_in_any_order_and_both_array_spellings() {
         let ct = "multipart/form-data; boundary=XyZ";
         let b = body(&[("fileId", None, b"f1"), ("file", Some("a.txt"), b"hello"), ("permissions[]", None, b"read(\"any\")"), ("permissions[]", None, b"update(\"any\")")]);
-        let (params, upload) = read(ct, b).await.unwrap();
+        let (params, upload) = read(ct, None, b).await.unwrap();
         assert_eq!(params["fileId"], "f1");
         assert_eq!(params["permissions"], serde_json::json!(["read(\"any\")", "update(\"any\")"]));
         let upload = upload.unwrap();
         assert_eq!((upload.filename.as_str(), &upload.data[..]), ("a.txt", &b"hello"[..]));
         let b = body(&[("permissions[0]", None, b"read(\"any\")"), ("file", Some("b.bin"), b"")]);
-        let (params, upload) = read(ct, b).await.unwrap();
+        let (params, upload) = read(ct, None, b).await.unwrap();
         assert_eq!(params["permissions"], serde_json::json!(["read(\"any\")"]));
         assert!(upload.unwrap().data.is_empty());
     }
 
     #[tokio::test]
     async fn garbage_and_oversize_are_4xx() {
-        assert!(read("multipart/form-data", axum::body::Body::from("x")).await.is_err(), "no boundary");
-        assert!(read("multipart/form-data; boundary=XyZ", axum::body::Body::from("garbage")).await.is_err());
+        assert!(read("multipart/form-data", None, axum::body::Body::from("x")).await.is_err(), "no boundary");
+        assert!(read("multipart/form-data; boundary=XyZ", None, axum::body::Body::from("garbage")).await.is_err());
         let big = vec![b'a'; MAX_TEXT_FIELD as usize + 1];
-        let e = read("multipart/form-data; boundary=XyZ", body(&[("name", None, &big)])).await.unwrap_err();
+        let e = read("multipart/form-data; boundary=XyZ", None, body(&[("name", None, &big)])).await.unwrap_err();
         assert_eq!(e.kind.code() / 100, 4);
     }
 }

@@ -75,6 +75,12 @@ struct ServeArgs {
     /// The largest file a bucket may accept, in bytes (Appwrite's `_APP_STORAGE_LIMIT`).
     #[arg(long, env = "OXWRITE_STORAGE_LIMIT", default_value_t = 30_000_000)]
     storage_limit: i64,
+    /// The largest function deployment, in bytes (Appwrite's `_APP_COMPUTE_SIZE_LIMIT`).
+    #[arg(long, env = "OXWRITE_COMPUTE_SIZE_LIMIT", default_value_t = 30_000_000)]
+    compute_size_limit: i64,
+    /// How long a function build may take, in seconds (`_APP_COMPUTE_BUILD_TIMEOUT`).
+    #[arg(long, env = "OXWRITE_BUILD_TIMEOUT", default_value_t = 900)]
+    build_timeout: i64,
 }
 
 #[derive(Subcommand)]
@@ -193,18 +199,18 @@ async fn ensure_project(app: &App, id: &str) -> Result<()> {
 
 /// Opens the data folder: creates it, loads (or creates) the server secret, opens the store
 /// and the file store (`<data>/files`).
-fn open(dir: &Path, config: Config) -> Result<App> {
+fn open(dir: &Path, config: Config) -> Result<Arc<App>> {
     Ok(open_with_bus(dir, config)?.0)
 }
 
 /// Opens the data folder with the in-process event bus, which `serve` feeds realtime from.
-fn open_with_bus(dir: &Path, config: Config) -> Result<(App, Arc<InProcessBus>)> {
+fn open_with_bus(dir: &Path, config: Config) -> Result<(Arc<App>, Arc<InProcessBus>)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating data folder {}", dir.display()))?;
     let secret = load_secret(dir)?;
     let store = SqliteStore::open(dir).map_err(|e| anyhow::anyhow!("opening the store: {e}"))?;
     let bus = Arc::new(InProcessBus::default());
     let blobs = ObjectBlobs::local(&dir.join("files")).map_err(|e| anyhow::anyhow!("opening the file store: {e}"))?;
-    let ports = Ports { store: Arc::new(store), limiter: Arc::new(MemoryRateLimiter::default()), bus: bus.clone(), blobs: Arc::new(blobs) };
+    let ports = Ports { store: Arc::new(store), limiter: Arc::new(MemoryRateLimiter::default()), bus: bus.clone(), blobs: Arc::new(blobs), runtimes: Arc::new(oxwrite_core::ports::NoRuntimes) };
     Ok((App::new(ports, secret, config), bus))
 }
 
@@ -248,17 +254,23 @@ async fn serve(dir: &Path, args: ServeArgs) -> Result<()> {
         smtp_enabled: false,
         webhook_retry_ms: Config::default().webhook_retry_ms,
         storage_limit: args.storage_limit.max(1),
+        compute_size_limit: args.compute_size_limit.max(1),
+        build_timeout_secs: args.build_timeout.max(1),
+        concurrent_builds: Config::default().concurrent_builds,
     };
     let (app, bus) = open_with_bus(dir, config)?;
-    let app = Arc::new(app);
     let hub = Hub::start(bus.subscribe());
     let outbound = oxwrite_outbound::HttpOutbound::new().map_err(|e| anyhow::anyhow!("HTTP client: {e}"))?;
     tokio::spawn(oxwrite_core::services::webhooks::run(app.clone(), Arc::new(outbound), bus.subscribe()));
     let mut hostnames = ServerConfig::default().hostnames;
     hostnames.extend(args.hostnames.into_iter().map(|h| h.to_ascii_lowercase()));
-    let server = Arc::new(Server { app, config: ServerConfig { hostnames, trust_forwarded_for: args.trust_forwarded_for }, hub });
+    let server = Arc::new(Server { app: app.clone(), config: ServerConfig { hostnames, trust_forwarded_for: args.trust_forwarded_for }, hub });
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
+    // Functions call the API back on the address we listen on (loopback when on all addresses).
+    let callback = if addr.ip().is_unspecified() { std::net::SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+    app.set_endpoint(format!("http://{callback}/v1"));
+    let _functions = oxwrite_core::services::functions::start(app.clone(), bus.subscribe());
     // The start-up banner is the contract for scripts and tests: one stdout line with the URL.
     println!("Oxwrite {} listening on http://{addr}/v1 (data: {})", env!("CARGO_PKG_VERSION"), dir.display());
     let app = oxwrite_http::router(server).into_make_service_with_connect_info::<std::net::SocketAddr>();

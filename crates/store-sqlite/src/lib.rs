@@ -8,6 +8,7 @@ mod listing;
 mod rows;
 mod schema;
 mod storage;
+mod compute;
 mod store;
 mod tables;
 

@@ -300,6 +300,103 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX resource_tokens_resource ON resource_tokens (project_id, resource_type, resource_id);
     CREATE INDEX resource_tokens_internal ON resource_tokens (project_id, resource_internal_id);
     "#,
+    // 6: functions, variables, deployments, executions (with the durable execution queue) and
+    // the last claimed minute of each schedule.
+    r#"
+    CREATE TABLE functions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        runtime TEXT NOT NULL,
+        execute TEXT NOT NULL,
+        events TEXT NOT NULL,
+        schedule TEXT NOT NULL,
+        timeout INTEGER NOT NULL,
+        enabled INTEGER NOT NULL,
+        live INTEGER NOT NULL,
+        logging INTEGER NOT NULL,
+        entrypoint TEXT NOT NULL,
+        commands TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        build_specification TEXT NOT NULL,
+        runtime_specification TEXT NOT NULL,
+        deployment_retention INTEGER NOT NULL,
+        deployment_id TEXT NOT NULL,
+        deployment_created_at INTEGER NOT NULL,
+        latest_deployment_id TEXT NOT NULL,
+        latest_deployment_created_at INTEGER NOT NULL,
+        latest_deployment_status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, id)
+    ) STRICT;
+    CREATE TABLE function_variables (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        function_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        secret INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, function_id, id),
+        UNIQUE (project_id, function_id, key)
+    ) STRICT;
+    CREATE TABLE deployments (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        function_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        entrypoint TEXT NOT NULL,
+        commands TEXT NOT NULL,
+        source_size INTEGER NOT NULL,
+        build_size INTEGER NOT NULL,
+        activate INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        build_logs TEXT NOT NULL,
+        build_duration INTEGER NOT NULL,
+        build_started_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, id)
+    ) STRICT;
+    CREATE INDEX deployments_function ON deployments (project_id, function_id, seq);
+    CREATE TABLE executions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        function_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        deployment_id TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        status TEXT NOT NULL,
+        permissions TEXT NOT NULL,
+        request_method TEXT NOT NULL,
+        request_path TEXT NOT NULL,
+        request_headers TEXT NOT NULL,
+        response_status INTEGER NOT NULL,
+        response_headers TEXT NOT NULL,
+        logs TEXT NOT NULL,
+        errors TEXT NOT NULL,
+        duration REAL NOT NULL,
+        scheduled_at INTEGER,
+        due_at INTEGER,
+        job TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, id)
+    ) STRICT;
+    CREATE INDEX executions_function ON executions (project_id, function_id, seq);
+    CREATE INDEX executions_due ON executions (due_at) WHERE due_at IS NOT NULL;
+    CREATE TABLE function_schedule_ticks (
+        project_id TEXT NOT NULL,
+        function_id TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        PRIMARY KEY (project_id, function_id)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> StoreResult<()> {

@@ -161,7 +161,7 @@ pub async fn get_bucket(db: &Db, project: &str, id: &str) -> StoreResult<Option<
 
 pub async fn list_buckets(db: &Db, project: &str, params: ListParams) -> StoreResult<Page<BucketRecord>> {
     let p = project.to_owned();
-    db.read(move |c| listing::run(c, &BUCKETS_LISTING, BUCKET_COLS, "buckets", "buckets.project_id = ?", vec![p.into()], &params, bucket)).await
+    db.read(move |c| listing::run(c, &BUCKETS_LISTING, BUCKET_COLS, "buckets", "buckets.project_id = ? AND substr(buckets.id, 1, 1) != '_'", vec![p.into()], &params, bucket)).await
 }
 
 pub async fn update_bucket(db: &Db, b: BucketRecord) -> StoreResult<()> {

@@ -8,7 +8,7 @@ use oxwrite_core::ports::{
     ListParams, Page, Principal, RowOp, RowQuery, SchemaChange, SessionLookup, Store, StoreError, StoreResult,
 };
 use oxwrite_core::records::{
-    BucketRecord, DatabaseRecord, FileRecord, ResourceTokenRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord, ProjectRecord,
+    BucketRecord, DatabaseRecord, DeploymentRecord, ExecutionRecord, FileRecord, FunctionRecord, ResourceTokenRecord, VariableRecord, KeyRecord, LogRecord, MembershipRecord, MembershipView, PlatformRecord, ProjectRecord,
     DeliveryRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenKind, TokenRecord, TransactionRecord, UserRecord,
     WebhookRecord,
 };
@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::listing::{self, Listing};
 use crate::rows::{self, internal, json, write_error};
 use crate::cache::SchemaCache;
-use crate::{storage, tables};
+use crate::{compute, storage, tables};
 
 pub struct SqliteStore {
     db: Db,
@@ -962,6 +962,82 @@ impl Store for SqliteStore {
     }
     async fn delete_resource_token(&self, project: &str, id: &str) -> StoreResult<bool> {
         storage::delete_resource_token(&self.db, project, id).await
+    }
+
+    async fn create_function(&self, f: FunctionRecord) -> StoreResult<FunctionRecord> {
+        compute::create_function(&self.db, f).await
+    }
+    async fn get_function(&self, project: &str, id: &str) -> StoreResult<Option<FunctionRecord>> {
+        compute::get_function(&self.db, project, id).await
+    }
+    async fn list_functions(&self, project: &str, params: ListParams) -> StoreResult<Page<FunctionRecord>> {
+        compute::list_functions(&self.db, project, params).await
+    }
+    async fn triggered_functions(&self) -> StoreResult<Vec<FunctionRecord>> {
+        compute::triggered_functions(&self.db).await
+    }
+    async fn update_function(&self, f: FunctionRecord) -> StoreResult<()> {
+        compute::update_function(&self.db, f).await
+    }
+    async fn delete_function(&self, project: &str, id: &str) -> StoreResult<bool> {
+        compute::delete_function(&self.db, project, id).await
+    }
+    async fn create_variable(&self, v: VariableRecord) -> StoreResult<()> {
+        compute::create_variable(&self.db, v).await
+    }
+    async fn get_variable(&self, project: &str, function: &str, id: &str) -> StoreResult<Option<VariableRecord>> {
+        compute::get_variable(&self.db, project, function, id).await
+    }
+    async fn list_variables(&self, project: &str, function: &str, params: ListParams) -> StoreResult<Page<VariableRecord>> {
+        compute::list_variables(&self.db, project, function, params).await
+    }
+    async fn update_variable(&self, v: VariableRecord) -> StoreResult<()> {
+        compute::update_variable(&self.db, v).await
+    }
+    async fn delete_variable(&self, project: &str, function: &str, id: &str) -> StoreResult<bool> {
+        compute::delete_variable(&self.db, project, function, id).await
+    }
+    async fn start_deployment(&self, d: DeploymentRecord) -> StoreResult<(DeploymentRecord, bool)> {
+        compute::start_deployment(&self.db, d).await
+    }
+    async fn get_deployment(&self, project: &str, id: &str) -> StoreResult<Option<DeploymentRecord>> {
+        compute::get_deployment(&self.db, project, id).await
+    }
+    async fn list_deployments(&self, project: &str, function: &str, params: ListParams) -> StoreResult<Page<DeploymentRecord>> {
+        compute::list_deployments(&self.db, project, function, params).await
+    }
+    async fn update_deployment(&self, d: DeploymentRecord) -> StoreResult<()> {
+        compute::update_deployment(&self.db, d).await
+    }
+    async fn delete_deployment(&self, project: &str, id: &str) -> StoreResult<bool> {
+        compute::delete_deployment(&self.db, project, id).await
+    }
+    async fn unfinished_deployments(&self) -> StoreResult<Vec<DeploymentRecord>> {
+        compute::unfinished_deployments(&self.db).await
+    }
+    async fn create_execution(&self, e: ExecutionRecord) -> StoreResult<()> {
+        compute::create_execution(&self.db, e).await
+    }
+    async fn get_execution(&self, project: &str, function: &str, id: &str) -> StoreResult<Option<ExecutionRecord>> {
+        compute::get_execution(&self.db, project, function, id).await
+    }
+    async fn list_executions(&self, project: &str, function: &str, params: ListParams, read_roles: Option<Vec<String>>) -> StoreResult<Page<ExecutionRecord>> {
+        compute::list_executions(&self.db, project, function, params, read_roles).await
+    }
+    async fn update_execution(&self, e: ExecutionRecord) -> StoreResult<()> {
+        compute::update_execution(&self.db, e).await
+    }
+    async fn delete_execution(&self, project: &str, id: &str) -> StoreResult<bool> {
+        compute::delete_execution(&self.db, project, id).await
+    }
+    async fn take_due_executions(&self, now: i64, limit: u64) -> StoreResult<Vec<ExecutionRecord>> {
+        compute::take_due_executions(&self.db, now, limit).await
+    }
+    async fn next_execution_due(&self) -> StoreResult<Option<i64>> {
+        compute::next_execution_due(&self.db).await
+    }
+    async fn claim_schedule_tick(&self, project: &str, function: &str, minute: i64) -> StoreResult<bool> {
+        compute::claim_schedule_tick(&self.db, project, function, minute).await
     }
 }
 

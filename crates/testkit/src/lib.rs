@@ -53,8 +53,8 @@ impl TestServer {
         let bus = Arc::new(InProcessBus::default());
         // Webhook retries back off from 20 ms so tests see them quickly.
         let config = Config { webhook_retry_ms: 20, ..Config::default() };
-        let ports = Ports { store: Arc::new(store), limiter: Arc::new(MemoryRateLimiter::default()), bus: bus.clone(), blobs };
-        let app = Arc::new(App::new(ports, secret, config));
+        let ports = Ports { store: Arc::new(store), limiter: Arc::new(MemoryRateLimiter::default()), bus: bus.clone(), blobs, runtimes: Arc::new(oxwrite_core::ports::NoRuntimes) };
+        let app = App::new(ports, secret, config);
         if app.store.get_project("test").await.map_err(|e| anyhow::anyhow!("{e}"))?.is_none() {
             projects::create(&app, "test", "Test").await.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
@@ -68,12 +68,15 @@ impl TestServer {
         let hub = oxwrite_core::realtime::Hub::start(bus.subscribe());
         let outbound = oxwrite_outbound::HttpOutbound::new().map_err(|e| anyhow::anyhow!("{e}"))?;
         let worker = tokio::spawn(oxwrite_core::services::webhooks::run(app.clone(), Arc::new(outbound), bus.subscribe()));
+        app.set_endpoint(format!("http://{addr}/v1"));
+        let mut tasks = oxwrite_core::services::functions::start(app.clone(), bus.subscribe());
         let server = Arc::new(Server { app: app.clone(), config: ServerConfig::default(), hub });
         let svc = oxwrite_http::router(server).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, svc).await;
         });
-        Ok(Self { endpoint: format!("http://{addr}/v1"), project: "test".into(), key, app, bus, _dir: None, tasks: vec![task, worker] })
+        tasks.extend([task, worker]);
+        Ok(Self { endpoint: format!("http://{addr}/v1"), project: "test".into(), key, app, bus, _dir: None, tasks })
     }
 
     /// Stops serving and working, as a process exit would (a started request may be cut off).

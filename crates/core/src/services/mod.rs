@@ -2,6 +2,7 @@
 //! [`crate::Caller`] and typed input, and return wire models or [`crate::Error`].
 
 pub mod account;
+pub mod functions;
 pub mod health;
 pub mod lists;
 pub mod project;

@@ -2,6 +2,7 @@
 //! operation). Each extracts its parameters, calls one core function and wraps the result.
 
 pub mod account;
+pub mod functions;
 pub mod health;
 pub mod project;
 pub mod storage;

@@ -69,7 +69,7 @@ fn range(cx: &Ctx) -> Result<Option<ByteRange>, Error> {
 }
 
 /// The bytes of a file with the headers download and view share.
-fn send(c: Content, content_type: &str, disposition_kind: &str) -> Reply {
+pub(crate) fn send_download(c: Content, content_type: &str, disposition_kind: &str) -> Reply {
     let (status, length) = match c.range {
         Some((start, end)) => (StatusCode::PARTIAL_CONTENT, end - start + 1),
         None => (StatusCode::OK, c.size),
@@ -155,7 +155,7 @@ handlers! {
     fn download(cx) {
         let c = bytes_of(&cx).await?;
         let mime = c.mime.clone();
-        Ok(send(c, &mime, "attachment"))
+        Ok(send_download(c, &mime, "attachment"))
     }
 
     fn preview(cx) {
@@ -187,7 +187,7 @@ handlers! {
     fn view(cx) {
         let c = bytes_of(&cx).await?;
         let mime = if VIEWABLE.contains(&c.mime.as_str()) { c.mime.clone() } else { "text/plain".to_owned() };
-        Ok(send(c, &mime, "inline").header(header::CONTENT_SECURITY_POLICY, "script-src none;"))
+        Ok(send_download(c, &mime, "inline").header(header::CONTENT_SECURITY_POLICY, "script-src none;"))
     }
 }
 

@@ -98,7 +98,12 @@ async fn readable(app: &App, caller: &Caller, b: &BucketRecord, file_id: &str, t
 
 pub async fn read(app: &App, caller: &Caller, bucket_id: &str, file_id: &str, token: Option<&str>, range: Option<ByteRange>) -> Result<Content> {
     let b = load_bucket(app, caller, bucket_id).await?;
-    let f = readable(app, caller, &b, file_id, token).await?;
+    read_in(app, caller, &b, file_id, token, range).await
+}
+
+/// [`read`] in a bucket already loaded (internal buckets: deployments).
+pub(crate) async fn read_in(app: &App, caller: &Caller, b: &BucketRecord, file_id: &str, token: Option<&str>, range: Option<ByteRange>) -> Result<Content> {
+    let f = readable(app, caller, b, file_id, token).await?;
     let size = u64::try_from(f.size_original).unwrap_or(0);
     let span = range.map(|r| r.resolve(size)).transpose()?;
     let (start, end) = span.unwrap_or((0, size.saturating_sub(1)));

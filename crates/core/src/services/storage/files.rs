@@ -12,6 +12,7 @@ use oxwrite_types::permission::Action;
 use oxwrite_types::{ErrorType, query};
 use serde_json::Value;
 
+use super::signature::{self, SNIFF_LEN};
 use super::codec;
 use super::{CHUNK_SIZE, TRANSFORM_LIMIT, bucket_allows, bucket_blobs, emit, file_allows, file_model, load_bucket};
 use crate::app::{App, now_ms};
@@ -27,8 +28,6 @@ use crate::{Error, Result, secrets};
 pub const MAX_UPLOAD_NAME_LEN: usize = 2048;
 /// The longest name `updateFile` sets.
 pub const MAX_NAME_LEN: usize = 128;
-/// How many leading bytes decide the MIME type.
-const SNIFF_LEN: usize = 8192;
 
 /// `Content-Range: bytes <start>-<end>/<total>` (end inclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,15 +112,46 @@ pub async fn create(app: &App, caller: &Caller, bucket_id: &str, input: NewFile)
         return Err(ErrorType::UserUnauthorized.into());
     }
     let permissions = access::row_permissions(caller, input.permissions.as_deref())?;
-    let id = match (&input.range, &input.upload_id) {
+    Ok(match receive(app, &b, input, permissions).await? {
+        Received::Again(f) => Created::Again(file_model(&f)),
+        Received::Partial(f) => Created::Chunk(file_model(&f)),
+        Received::Complete(f) => {
+            emit(app, caller, "create", &b, Some(&f));
+            Created::Chunk(file_model(&f))
+        }
+    })
+}
+
+/// What one upload request did to its file.
+#[derive(Debug)]
+pub(crate) enum Received {
+    /// A chunk of an upload that had already finished.
+    Again(FileRecord),
+    /// Stored; chunks are still missing.
+    Partial(FileRecord),
+    /// This request stored the last missing chunk; the file is complete.
+    Complete(FileRecord),
+}
+
+/// The id an upload request names: `X-Appwrite-Id` for chunks after the first, else the
+/// form's id (`unique()` allowed).
+pub(crate) fn upload_id(input: &NewFile, param: &str) -> Result<String> {
+    match (&input.range, &input.upload_id) {
         (Some(_), Some(upload)) => {
             if oxwrite_types::id::is_unique_placeholder(upload) || oxwrite_types::id::validate_custom_id(upload).is_err() {
                 return Err(ErrorType::StorageInvalidAppwriteId.into());
             }
-            upload.clone()
+            Ok(upload.clone())
         }
-        _ => secrets::resolve_id("fileId", &input.file_id)?,
-    };
+        _ => secrets::resolve_id(param, &input.file_id),
+    }
+}
+
+/// Stores one upload request (a whole file or one chunk) in bucket `b` under the bucket's
+/// limits; the request that completes the file finishes it (signature, MIME type, transforms).
+/// Authorization is the caller's business.
+pub(crate) async fn receive(app: &App, b: &BucketRecord, input: NewFile, permissions: Vec<String>) -> Result<Received> {
+    let id = upload_id(&input, "fileId")?;
     if input.name.chars().count() > MAX_UPLOAD_NAME_LEN {
         return Err(Error::invalid_param("file", &format!("File name must be at most {MAX_UPLOAD_NAME_LEN} chars")));
     }
@@ -133,7 +163,7 @@ pub async fn create(app: &App, caller: &Caller, bucket_id: &str, input: NewFile)
         return Err(Error::msg(ErrorType::StorageFileTypeUnsupported, "File extension not allowed"));
     }
     let size = i64::try_from(size).map_err(|_| Error::msg(ErrorType::StorageInvalidFileSize, "File size not allowed"))?;
-    if size > b.maximum_file_size || size > app.config.storage_limit {
+    if size > b.maximum_file_size {
         return Err(Error::msg(ErrorType::StorageInvalidFileSize, "File size not allowed"));
     }
 
@@ -149,7 +179,7 @@ pub async fn create(app: &App, caller: &Caller, bucket_id: &str, input: NewFile)
         chunks_total,
         // A random name, not the id: a file deleted and uploaded again never meets the old
         // one's bytes.
-        blob: format!("{}/{}", bucket_blobs(&b), secrets::random_hex(12)),
+        blob: format!("{}/{}", bucket_blobs(b), secrets::random_hex(12)),
         created_at: now,
         updated_at: now,
         ..Default::default()
@@ -157,9 +187,9 @@ pub async fn create(app: &App, caller: &Caller, bucket_id: &str, input: NewFile)
     let (file, _created) = app.store.start_file(fresh).await.map_err(Error::internal)?;
     if file.complete() {
         // A chunk sent again after the upload finished is answered with the file (200 in
-        // Appwrite; the status is the handler's), a whole upload under a taken id is refused.
+        // Appwrite), a whole upload under a taken id is refused.
         return match input.range {
-            Some(_) => Ok(Created::Again(file_model(&file))),
+            Some(_) => Ok(Received::Again(file)),
             None => Err(ErrorType::StorageFileAlreadyExists.into()),
         };
     }
@@ -169,22 +199,27 @@ pub async fn create(app: &App, caller: &Caller, bucket_id: &str, input: NewFile)
             "The content range does not match the upload in progress with this ID (its size or chunk count differ).",
         ));
     }
-    app.blobs.put(&chunk_key(&file, n), input.data).await.map_err(Error::internal)?;
+    let data = input.data;
+    app.blobs.put(&chunk_key(&file, n), data.clone()).await.map_err(Error::internal)?;
     let (file, completed) = app.store.set_chunk(&file.project_id, file.seq, n, true, now_ms()).await.map_err(|e| match e {
         StoreError::NotFound(_) => Error::with(ErrorType::StorageFileNotFound, &id),
         other => Error::internal(other),
     })?;
     if !completed {
-        return Ok(Created::Chunk(file_model(&file)));
+        // Hashing is a cache: a failure here only means the full pass later.
+        if let Err(e) = signature::advance(app, &file, Some((n, data))).await {
+            tracing::warn!(file = %file.id, error = %e.message(), "could not hash a chunk early");
+        }
+        return Ok(Received::Partial(file));
+    }
+    if let Err(e) = signature::advance(app, &file, Some((n, data))).await {
+        tracing::warn!(file = %file.id, error = %e.message(), "could not hash the last chunk");
     }
     // As in Appwrite, the request that completes the upload sets the file's permissions.
     let mut file = file;
     file.permissions = permissions;
-    match complete(app, &b, file.clone()).await {
-        Ok(done) => {
-            emit(app, caller, "create", &b, Some(&done));
-            Ok(Created::Chunk(file_model(&done)))
-        }
+    match complete(app, b, file.clone()).await {
+        Ok(done) => Ok(Received::Complete(done)),
         Err(e) => {
             // Give the chunk back so that sending it again completes the file.
             let _ = app.store.set_chunk(&file.project_id, file.seq, n, false, now_ms()).await;
@@ -197,6 +232,16 @@ pub async fn create(app: &App, caller: &Caller, bucket_id: &str, input: NewFile)
 /// file is small enough) compresses and encrypts it into one blob.
 async fn complete(app: &App, b: &BucketRecord, mut f: FileRecord) -> Result<FileRecord> {
     let transform = (b.compression != "none" || b.encryption) && f.size_original <= TRANSFORM_LIMIT;
+    let hashed = signature::finish(app, &f).await.unwrap_or(None);
+    if let (Some((sig, head)), false) = (&hashed, transform) {
+        f.signature = sig.clone();
+        f.mime_type = codec::sniff(head);
+        f.size_actual = f.size_original;
+        f.compression = "none".into();
+        f.updated_at = now_ms();
+        app.store.update_file(f.clone()).await.map_err(Error::internal)?;
+        return Ok(f);
+    }
     let mut md5 = md5::Md5::new();
     let mut head: Vec<u8> = Vec::with_capacity(SNIFF_LEN);
     let mut whole: Vec<u8> = Vec::with_capacity(if transform { usize::try_from(f.size_original).unwrap_or(0) } else { 0 });

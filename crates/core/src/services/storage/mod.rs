@@ -14,6 +14,7 @@ pub mod buckets;
 pub mod codec;
 pub mod content;
 pub mod files;
+pub mod signature;
 
 use oxwrite_types::ErrorType;
 use oxwrite_types::permission::Action;
@@ -34,7 +35,8 @@ pub const TRANSFORM_LIMIT: i64 = 20_000_000;
 /// The bucket, if it exists and the caller may use it: disabled buckets are invisible to
 /// everyone but keys.
 pub(crate) async fn load_bucket(app: &App, caller: &Caller, id: &str) -> Result<BucketRecord> {
-    let bucket = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
+    // Ids starting with `_` are internal buckets (deployments), never reachable as buckets.
+    let bucket = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN || id.starts_with('_') {
         None
     } else {
         app.store.get_bucket(&caller.project.id, id).await.map_err(Error::internal)?

@@ -1,0 +1,136 @@
+//! The MD5 signature of an upload, computed while its chunks arrive. MD5 runs in order, so
+//! each upload keeps its running state here: a chunk that is next in line is hashed from the
+//! request's own bytes; chunks that came early are read back from the blob store when their
+//! turn comes. The request that completes the upload then hashes only what is left, instead of
+//! reading the whole file again.
+//!
+//! The state is a cache of this process: after a restart (or on another node) the completing
+//! request falls back to one pass over all chunks.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use md5::Digest;
+
+use crate::app::App;
+use crate::ports::BlobError;
+use crate::records::FileRecord;
+use crate::{Error, Result};
+
+/// Uploads whose running state is kept at once; beyond it the oldest is forgotten (it then
+/// falls back to the full pass).
+const MAX_RUNNING: usize = 1024;
+/// How many leading bytes decide the MIME type.
+pub(crate) const SNIFF_LEN: usize = 8192;
+
+pub(crate) struct Running {
+    /// The chunk to hash next (1-based).
+    next: u32,
+    md5: md5::Md5,
+    head: Vec<u8>,
+    /// Whether the state starts at the first byte (it does unless it was forgotten).
+    whole: bool,
+}
+
+impl Running {
+    fn new() -> Self {
+        Self { next: 1, md5: md5::Md5::new(), head: Vec::with_capacity(SNIFF_LEN), whole: true }
+    }
+}
+
+/// An upload's running state and when it was last used.
+type Slot = (u64, Arc<tokio::sync::Mutex<Running>>);
+
+/// The running hashes of uploads in progress, by file sequence number.
+#[derive(Default)]
+pub struct Signatures {
+    running: Mutex<HashMap<i64, Slot>>,
+    clock: std::sync::atomic::AtomicU64,
+}
+
+impl Signatures {
+    fn state(&self, file_seq: i64) -> Arc<tokio::sync::Mutex<Running>> {
+        let tick = self.clock.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Ok(mut map) = self.running.lock() else {
+            // A poisoned map only loses the cache: this upload takes the full pass.
+            return Arc::new(tokio::sync::Mutex::new(Running { whole: false, ..Running::new() }));
+        };
+        if !map.contains_key(&file_seq) && map.len() >= MAX_RUNNING
+            && let Some(oldest) = map.iter().min_by_key(|(_, (t, _))| *t).map(|(k, _)| *k)
+        {
+            map.remove(&oldest);
+        }
+        let entry = map.entry(file_seq).or_insert_with(|| (tick, Arc::new(tokio::sync::Mutex::new(Running::new()))));
+        entry.0 = tick;
+        entry.1.clone()
+    }
+
+    fn forget(&self, file_seq: i64) {
+        if let Ok(mut map) = self.running.lock() {
+            map.remove(&file_seq);
+        }
+    }
+}
+
+async fn hash(mut md5: md5::Md5, data: Bytes) -> Result<md5::Md5> {
+    tokio::task::spawn_blocking(move || {
+        md5.update(&data);
+        md5
+    })
+    .await
+    .map_err(Error::internal)
+}
+
+fn sniff_into(head: &mut Vec<u8>, data: &[u8]) {
+    if head.len() < SNIFF_LEN {
+        head.extend_from_slice(&data[..data.len().min(SNIFF_LEN - head.len())]);
+    }
+}
+
+/// Hashes chunk `n` (just stored, `data` in hand) if it is next, then every following chunk
+/// already stored.
+pub(crate) async fn advance(app: &App, f: &FileRecord, arrived: Option<(u32, Bytes)>) -> Result<()> {
+    let state = app.signatures.state(f.seq);
+    let mut st = state.lock().await;
+    if let Some((n, data)) = arrived
+        && n == st.next
+    {
+        if n == 1 {
+            sniff_into(&mut st.head, &data);
+        }
+        st.md5 = hash(std::mem::take(&mut st.md5), data).await?;
+        st.next += 1;
+    }
+    while st.whole && st.next <= f.chunks_total {
+        let mut stream = match app.blobs.get(&format!("{}/c/{}", f.blob, st.next), None).await {
+            Ok(s) => s,
+            Err(BlobError::NotFound) => break,
+            Err(e) => return Err(Error::internal(e)),
+        };
+        let mut buf = Vec::new();
+        while let Some(piece) = stream.next().await {
+            buf.extend_from_slice(&piece.map_err(Error::internal)?);
+        }
+        if st.next == 1 {
+            sniff_into(&mut st.head, &buf);
+        }
+        st.md5 = hash(std::mem::take(&mut st.md5), Bytes::from(buf)).await?;
+        st.next += 1;
+    }
+    Ok(())
+}
+
+/// The signature and the leading bytes of a complete upload, if this process hashed all of
+/// it; forgets the upload either way.
+pub(crate) async fn finish(app: &App, f: &FileRecord) -> Result<Option<(String, Vec<u8>)>> {
+    advance(app, f, None).await?;
+    let state = app.signatures.state(f.seq);
+    let done = {
+        let mut st = state.lock().await;
+        (st.whole && st.next > f.chunks_total).then(|| (hex::encode(std::mem::take(&mut st.md5).finalize()), std::mem::take(&mut st.head)))
+    };
+    app.signatures.forget(f.seq);
+    Ok(done)
+}
