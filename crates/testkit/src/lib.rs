@@ -37,6 +37,19 @@ impl TestServer {
     /// A server on `dir` (which may hold an earlier server's data: the project is reused, a
     /// new key is made).
     pub async fn start_in(dir: &std::path::Path) -> anyhow::Result<Self> {
+        Self::start_with(dir, Arc::new(oxwrite_core::ports::NoRuntimes)).await
+    }
+
+    /// A server on a fresh temporary data folder whose functions run on `runtimes`.
+    pub async fn start_with_runtimes(runtimes: Arc<dyn oxwrite_core::ports::Runtimes>) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let mut s = Self::start_with(dir.path(), runtimes).await?;
+        s._dir = Some(dir);
+        Ok(s)
+    }
+
+    /// A server on `dir` whose functions run on `runtimes`.
+    pub async fn start_with(dir: &std::path::Path, runtimes: Arc<dyn oxwrite_core::ports::Runtimes>) -> anyhow::Result<Self> {
         let store = SqliteStore::open(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
         // The secret stays with the data (encrypted files must survive a restart).
         let secret_path = dir.join("secret");
@@ -53,7 +66,7 @@ impl TestServer {
         let bus = Arc::new(InProcessBus::default());
         // Webhook retries back off from 20 ms so tests see them quickly.
         let config = Config { webhook_retry_ms: 20, ..Config::default() };
-        let ports = Ports { store: Arc::new(store), limiter: Arc::new(MemoryRateLimiter::default()), bus: bus.clone(), blobs, runtimes: Arc::new(oxwrite_core::ports::NoRuntimes) };
+        let ports = Ports { store: Arc::new(store), limiter: Arc::new(MemoryRateLimiter::default()), bus: bus.clone(), blobs, runtimes };
         let app = App::new(ports, secret, config);
         if app.store.get_project("test").await.map_err(|e| anyhow::anyhow!("{e}"))?.is_none() {
             projects::create(&app, "test", "Test").await.map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -216,6 +216,12 @@ async fn finish(app: &App, mut f: FunctionRecord, mut d: DeploymentRecord, ok: b
         app.store.update_function(f).await.map_err(Error::internal)?;
         app.touch_functions();
     }
+    // Published once the deployment is active (when it was to be): waiting for this event is
+    // waiting for the function to run the new code.
+    let system = Caller::key(crate::records::ProjectRecord { id: d.project_id.clone(), ..Default::default() }, &[]);
+    emit(app, &system, "functions.[functionId].deployments.[deploymentId].update", &[("functionId", &d.function_id), ("deploymentId", &d.id)], || {
+        deployment_model(&d)
+    });
     Ok(())
 }
 
