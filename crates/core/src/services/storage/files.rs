@@ -201,24 +201,23 @@ pub(crate) async fn receive(app: &App, b: &BucketRecord, input: NewFile, permiss
     }
     let data = input.data;
     app.blobs.put(&chunk_key(&file, n), data.clone()).await.map_err(Error::internal)?;
+    let hashing = app.signatures.state(file.seq);
     let (file, completed) = app.store.set_chunk(&file.project_id, file.seq, n, true, now_ms()).await.map_err(|e| match e {
         StoreError::NotFound(_) => Error::with(ErrorType::StorageFileNotFound, &id),
         other => Error::internal(other),
     })?;
     if !completed {
-        // Hashing is a cache: a failure here only means the full pass later.
-        if let Err(e) = signature::advance(app, &file, Some((n, data))).await {
-            tracing::warn!(file = %file.id, error = %e.message(), "could not hash a chunk early");
-        }
+        // Hashing is a cache: a failure there only means the full pass later.
+        signature::advance_later(app, hashing, &file, n, data);
         return Ok(Received::Partial(file));
     }
-    if let Err(e) = signature::advance(app, &file, Some((n, data))).await {
+    if let Err(e) = signature::advance(app, &hashing, &file, Some((n, data))).await {
         tracing::warn!(file = %file.id, error = %e.message(), "could not hash the last chunk");
     }
     // As in Appwrite, the request that completes the upload sets the file's permissions.
     let mut file = file;
     file.permissions = permissions;
-    match complete(app, b, file.clone()).await {
+    match complete(app, b, file.clone(), &hashing).await {
         Ok(done) => Ok(Received::Complete(done)),
         Err(e) => {
             // Give the chunk back so that sending it again completes the file.
@@ -230,9 +229,9 @@ pub(crate) async fn receive(app: &App, b: &BucketRecord, input: NewFile, permiss
 
 /// Reads the complete file once: its MD5 and MIME type, and (when the bucket asks and the
 /// file is small enough) compresses and encrypts it into one blob.
-async fn complete(app: &App, b: &BucketRecord, mut f: FileRecord) -> Result<FileRecord> {
+async fn complete(app: &App, b: &BucketRecord, mut f: FileRecord, hashing: &signature::State) -> Result<FileRecord> {
     let transform = (b.compression != "none" || b.encryption) && f.size_original <= TRANSFORM_LIMIT;
-    let hashed = signature::finish(app, &f).await.unwrap_or(None);
+    let hashed = signature::finish(app, hashing, &f).await.unwrap_or(None);
     if let (Some((sig, head)), false) = (&hashed, transform) {
         f.signature = sig.clone();
         f.mime_type = codec::sniff(head);

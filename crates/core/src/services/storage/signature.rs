@@ -32,26 +32,42 @@ pub(crate) struct Running {
     head: Vec<u8>,
     /// Whether the state starts at the first byte (it does unless it was forgotten).
     whole: bool,
+    /// Set once the upload completed: late work on this state does nothing.
+    done: bool,
 }
 
 impl Running {
     fn new() -> Self {
-        Self { next: 1, md5: md5::Md5::new(), head: Vec::with_capacity(SNIFF_LEN), whole: true }
+        Self { next: 1, md5: md5::Md5::new(), head: Vec::with_capacity(SNIFF_LEN), whole: true, done: false }
     }
 }
 
 /// An upload's running state and when it was last used.
 type Slot = (u64, Arc<tokio::sync::Mutex<Running>>);
 
+/// Chunks held in memory waiting for their turn to be hashed, across all uploads (more wait
+/// on disk and are read back when their turn comes).
+const MAX_HELD: usize = 8;
+
 /// The running hashes of uploads in progress, by file sequence number.
-#[derive(Default)]
 pub struct Signatures {
     running: Mutex<HashMap<i64, Slot>>,
     clock: std::sync::atomic::AtomicU64,
+    held: Arc<tokio::sync::Semaphore>,
 }
 
+impl Default for Signatures {
+    fn default() -> Self {
+        Self { running: Mutex::default(), clock: Default::default(), held: Arc::new(tokio::sync::Semaphore::new(MAX_HELD)) }
+    }
+}
+
+/// One upload's running state, taken before its chunk is recorded (so work that runs after the
+/// upload completed finds the state marked done, instead of starting over).
+pub(crate) type State = Arc<tokio::sync::Mutex<Running>>;
+
 impl Signatures {
-    fn state(&self, file_seq: i64) -> Arc<tokio::sync::Mutex<Running>> {
+    pub(crate) fn state(&self, file_seq: i64) -> State {
         let tick = self.clock.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let Ok(mut map) = self.running.lock() else {
             // A poisoned map only loses the cache: this upload takes the full pass.
@@ -89,11 +105,29 @@ fn sniff_into(head: &mut Vec<u8>, data: &[u8]) {
     }
 }
 
+/// Hashes chunk `n` in the background: an upload request answers without waiting for MD5,
+/// which runs on another core while more chunks arrive. At most [`MAX_HELD`] chunks wait in
+/// memory; beyond that a chunk is left on disk for its turn.
+pub(crate) fn advance_later(app: &App, state: State, f: &FileRecord, n: u32, data: Bytes) {
+    let Some(app) = app.me() else { return };
+    let f = f.clone();
+    let held = app.signatures.held.clone().try_acquire_owned().ok();
+    tokio::spawn(async move {
+        let arrived = held.as_ref().map(|_| (n, data));
+        if let Err(e) = advance(&app, &state, &f, arrived).await {
+            tracing::warn!(file = %f.id, error = %e.message(), "could not hash a chunk early");
+        }
+        drop(held);
+    });
+}
+
 /// Hashes chunk `n` (just stored, `data` in hand) if it is next, then every following chunk
 /// already stored.
-pub(crate) async fn advance(app: &App, f: &FileRecord, arrived: Option<(u32, Bytes)>) -> Result<()> {
-    let state = app.signatures.state(f.seq);
+pub(crate) async fn advance(app: &App, state: &State, f: &FileRecord, arrived: Option<(u32, Bytes)>) -> Result<()> {
     let mut st = state.lock().await;
+    if st.done {
+        return Ok(());
+    }
     if let Some((n, data)) = arrived
         && n == st.next
     {
@@ -124,12 +158,13 @@ pub(crate) async fn advance(app: &App, f: &FileRecord, arrived: Option<(u32, Byt
 
 /// The signature and the leading bytes of a complete upload, if this process hashed all of
 /// it; forgets the upload either way.
-pub(crate) async fn finish(app: &App, f: &FileRecord) -> Result<Option<(String, Vec<u8>)>> {
-    advance(app, f, None).await?;
-    let state = app.signatures.state(f.seq);
+pub(crate) async fn finish(app: &App, state: &State, f: &FileRecord) -> Result<Option<(String, Vec<u8>)>> {
+    let drained = advance(app, state, f, None).await;
     let done = {
         let mut st = state.lock().await;
-        (st.whole && st.next > f.chunks_total).then(|| (hex::encode(std::mem::take(&mut st.md5).finalize()), std::mem::take(&mut st.head)))
+        st.done = true;
+        (drained.is_ok() && st.whole && st.next > f.chunks_total)
+            .then(|| (hex::encode(std::mem::take(&mut st.md5).finalize()), std::mem::take(&mut st.head)))
     };
     app.signatures.forget(f.seq);
     Ok(done)
