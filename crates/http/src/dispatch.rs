@@ -401,7 +401,8 @@ pub(crate) fn credentials(h: &HeaderMap, project: &str, query: Option<&str>) -> 
 }
 
 fn check_scopes(op: &SpecOp, caller: &Caller) -> Result<(), Error> {
-    if op.scopes.is_empty() || op.scopes.iter().any(|s| caller.has_scope(s)) {
+    // `public` operations (the runtimes list) are open to every caller.
+    if op.scopes.is_empty() || op.scopes.iter().any(|s| *s == "public" || caller.has_scope(s)) {
         return Ok(());
     }
     let who = caller.user.as_ref().and_then(|u| u.email.clone()).unwrap_or_else(|| "User".to_owned());

@@ -129,6 +129,15 @@ enum KeyCmd {
 }
 
 fn main() -> Result<()> {
+    // `oxwrite sandbox [limits] -- <program> <args>`: how function processes start. It applies
+    // rlimits and Landlock to itself, then becomes the program (never returns on success).
+    let mut argv = std::env::args_os().skip(1);
+    if argv.next().is_some_and(|a| a == "sandbox") {
+        let args = oxwrite_runtimes::SandboxArgs::parse(argv).map_err(|e| anyhow::anyhow!("sandbox: {e}"))?;
+        let err = oxwrite_runtimes::sandbox::exec(args);
+        eprintln!("sandbox: {err}");
+        std::process::exit(127);
+    }
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(run(cli))
@@ -204,13 +213,29 @@ fn open(dir: &Path, config: Config) -> Result<Arc<App>> {
 }
 
 /// Opens the data folder with the in-process event bus, which `serve` feeds realtime from.
+/// Functions run only under `serve` (`runtimes`); other commands get none.
 fn open_with_bus(dir: &Path, config: Config) -> Result<(Arc<App>, Arc<InProcessBus>)> {
+    open_with(dir, config, Arc::new(oxwrite_core::ports::NoRuntimes))
+}
+
+/// Function processes live in `<data>/functions` and start through `oxwrite sandbox`.
+fn local_runtimes(dir: &Path) -> Result<Arc<dyn oxwrite_core::ports::Runtimes>> {
+    // Absolute: function processes run in their own folders.
+    let root = std::path::absolute(dir.join("functions")).context("resolving the functions folder")?;
+    let mut config = oxwrite_runtimes::Config::new(root);
+    let me = std::env::current_exe().context("locating the oxwrite binary for the function sandbox")?;
+    config.launcher = vec![me.to_string_lossy().into_owned(), "sandbox".to_owned()];
+    let runtimes = oxwrite_runtimes::LocalRuntimes::new(config).map_err(|e| anyhow::anyhow!("function runtimes: {e}"))?;
+    Ok(Arc::new(runtimes))
+}
+
+fn open_with(dir: &Path, config: Config, runtimes: Arc<dyn oxwrite_core::ports::Runtimes>) -> Result<(Arc<App>, Arc<InProcessBus>)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating data folder {}", dir.display()))?;
     let secret = load_secret(dir)?;
     let store = SqliteStore::open(dir).map_err(|e| anyhow::anyhow!("opening the store: {e}"))?;
     let bus = Arc::new(InProcessBus::default());
     let blobs = ObjectBlobs::local(&dir.join("files")).map_err(|e| anyhow::anyhow!("opening the file store: {e}"))?;
-    let ports = Ports { store: Arc::new(store), limiter: Arc::new(MemoryRateLimiter::default()), bus: bus.clone(), blobs: Arc::new(blobs), runtimes: Arc::new(oxwrite_core::ports::NoRuntimes) };
+    let ports = Ports { store: Arc::new(store), limiter: Arc::new(MemoryRateLimiter::default()), bus: bus.clone(), blobs: Arc::new(blobs), runtimes };
     Ok((App::new(ports, secret, config), bus))
 }
 
@@ -258,7 +283,8 @@ async fn serve(dir: &Path, args: ServeArgs) -> Result<()> {
         build_timeout_secs: args.build_timeout.max(1),
         concurrent_builds: Config::default().concurrent_builds,
     };
-    let (app, bus) = open_with_bus(dir, config)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating data folder {}", dir.display()))?;
+    let (app, bus) = open_with(dir, config, local_runtimes(dir)?)?;
     let hub = Hub::start(bus.subscribe());
     let outbound = oxwrite_outbound::HttpOutbound::new().map_err(|e| anyhow::anyhow!("HTTP client: {e}"))?;
     tokio::spawn(oxwrite_core::services::webhooks::run(app.clone(), Arc::new(outbound), bus.subscribe()));
