@@ -18,7 +18,7 @@ pub const MAX_SEARCH_LEN: usize = 256;
 
 pub fn name(param: &str, v: &str) -> Result<()> {
     if v.chars().count() > MAX_NAME_LEN {
-        return Err(Error::invalid_param(param, "Value must be a valid string and at most 128 chars"));
+        return Err(Error::invalid_param(param, "Value must be a valid string and at least 1 chars and no longer than 128 chars"));
     }
     Ok(())
 }

@@ -24,6 +24,17 @@ pub struct CommandResult {
     pub output: String,
 }
 
+/// Kills a process group when dropped.
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            kill_group(pid);
+        }
+    }
+}
+
 /// How long the output readers may go on after the commands ended; only a process that left
 /// the group on purpose keeps a pipe open that long.
 const DRAIN: Duration = Duration::from_secs(2);
@@ -37,6 +48,9 @@ pub async fn run(job: CommandRun<'_>) -> Result<CommandResult, String> {
         .spawn()
         .map_err(|e| format!("could not start the build: {e}"))?;
     let pid = child.id();
+    // Also when this future is dropped (the server shuts down mid-build): nothing the commands
+    // started may outlive the build.
+    let _group = GroupGuard(pid);
     let tail = Tail::shared(job.output_cap);
     // stdout and stderr go to one buffer, in the order they arrive.
     let readers: Vec<_> = [

@@ -129,7 +129,12 @@ fn apply(app: &App, f: &mut FunctionRecord, input: FunctionInput) -> Result<()> 
     if commands.chars().count() > 8192 {
         return Err(Error::invalid_param("commands", "Value must be a valid string and no longer than 8192 chars"));
     }
-    let scopes = validate_scopes(&input.scopes.unwrap_or_default())?;
+    let scopes = input.scopes.unwrap_or_default();
+    if scopes.len() > 100 || scopes.iter().any(|s| !oxwrite_types::scope::is_project_key_scope(s)) {
+        let all = oxwrite_types::scope::PROJECT_KEY_SCOPES.join(", ");
+        return Err(Error::invalid_param("scopes", &format!("Value must a valid array no longer than 100 items and Value must be one of ({all})")));
+    }
+    let scopes = validate_scopes(&scopes)?;
     let build_spec = input.build_specification.unwrap_or_else(|| DEFAULT_SPECIFICATION.into());
     check_specification("buildSpecification", &build_spec)?;
     let runtime_spec = input.runtime_specification.unwrap_or_else(|| DEFAULT_SPECIFICATION.into());

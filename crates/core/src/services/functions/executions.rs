@@ -457,6 +457,11 @@ pub async fn list(app: &App, caller: &Caller, function_id: &str, input: ListInpu
 pub async fn delete(app: &App, caller: &Caller, function_id: &str, id: &str) -> Result<()> {
     let f = load_function(app, caller, function_id).await?;
     let e = load_execution(app, caller, &f, id).await?;
+    // An execution grants its user `read` only: deleting is for keys (Appwrite's delete check
+    // fails for everyone else).
+    if !caller.is_key() {
+        return Err(ErrorType::UserUnauthorized.into());
+    }
     let finished = matches!(e.status.as_str(), "completed" | "failed" | "scheduled") || overdue(&e, f.timeout);
     if !finished {
         return Err(ErrorType::ExecutionInProgress.into());
