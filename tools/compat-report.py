@@ -68,6 +68,8 @@ lines += [
     "- Renaming a relationship column (`newKey`) answers 501. `ttl` (list cache) is accepted",
     "  and ignored: lists are always fresh.",
     "- Dotted queries on related columns (`author.name`) consider at most 5000 related rows.",
+    "- Column keys `rowid` and `oid` (any case) are refused with `400 general_argument_invalid`:",
+    "  SQLite keeps them for the row id.",
     "",
     "### Realtime (`/v1/realtime`)",
     "",

@@ -87,11 +87,12 @@ function lastLine(text) {
  * Start `oxwrite serve`. Resolves once the listening line was printed.
  * Returns { endpoint, dataDir, child, logs(), cli(args), createProject(), createKey(), stop() }.
  */
-export async function startServer() {
+export async function startServer({ dataDir: reuse } = {}) {
   if (!existsSync(oxwriteBin)) {
     throw new Error(`oxwrite binary not found at ${oxwriteBin} (build it with \`cargo build -p oxwrite\` or set OXWRITE_BIN)`);
   }
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'oxwrite-compat-'));
+  // `dataDir`: start on an earlier server's data (a restart).
+  const dataDir = reuse ?? mkdtempSync(path.join(tmpdir(), 'oxwrite-compat-'));
   const child = spawn(oxwriteBin, ['serve'], {
     env: { ...process.env, OXWRITE_DATA: dataDir, OXWRITE_LISTEN: '127.0.0.1:0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -166,16 +167,18 @@ export async function startServer() {
       }
       return secret;
     },
-    async stop() {
+    /** `keepData`: leave the data folder for a restart (`startServer({ dataDir })`). */
+    async stop({ keepData = false, signal = 'SIGTERM' } = {}) {
       if (stopped) return;
       stopped = true;
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
+        child.kill(signal);
         const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(killTimer);
       }
       liveServers.delete(child);
+      if (keepData) return;
       if (process.env.OXWRITE_KEEP_DATA === '1') {
         process.stderr.write(`oxwrite data kept at ${dataDir}\n`);
       } else {

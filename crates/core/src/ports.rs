@@ -313,6 +313,9 @@ pub trait Store: Send + Sync + 'static {
     async fn take_due_executions(&self, now: i64, limit: u64) -> StoreResult<Vec<ExecutionRecord>>;
     /// When the next queued execution is due.
     async fn next_execution_due(&self) -> StoreResult<Option<i64>>;
+    /// Puts queued executions that were taken but never finished (the process running them
+    /// stopped) back into the queue, due at `now`; returns how many.
+    async fn requeue_interrupted(&self, now: i64) -> StoreResult<u64>;
     /// Claims the cron minute `minute` (epoch minutes) of a function's schedule; true for
     /// exactly one caller per minute, across restarts and nodes.
     async fn claim_schedule_tick(&self, project: &str, function: &str, minute: i64) -> StoreResult<bool>;

@@ -498,3 +498,16 @@ pub async fn claim_schedule_tick(db: &Db, project: &str, function: &str, minute:
     })
     .await
 }
+
+pub async fn requeue_interrupted(db: &Db, now: i64) -> StoreResult<u64> {
+    db.write(move |c| {
+        let n = c
+            .execute(
+                "UPDATE executions SET status = 'waiting', due_at = ?1, updated_at = ?1 WHERE status = 'processing' AND due_at IS NULL AND job != ''",
+                params![now],
+            )
+            .map_err(internal)?;
+        Ok(n as u64)
+    })
+    .await
+}

@@ -1036,6 +1036,9 @@ impl Store for SqliteStore {
     async fn next_execution_due(&self) -> StoreResult<Option<i64>> {
         compute::next_execution_due(&self.db).await
     }
+    async fn requeue_interrupted(&self, now: i64) -> StoreResult<u64> {
+        compute::requeue_interrupted(&self.db, now).await
+    }
     async fn claim_schedule_tick(&self, project: &str, function: &str, minute: i64) -> StoreResult<bool> {
         compute::claim_schedule_tick(&self.db, project, function, minute).await
     }

@@ -395,8 +395,15 @@ async fn run_queued(app: &App, mut e: ExecutionRecord) {
     emit_execution(app, &system, "update", &e);
 }
 
-/// The queue worker: takes due executions and runs them, at most [`WORKERS`] at once.
+/// The queue worker: takes due executions and runs them, at most [`WORKERS`] at once. On
+/// start it puts back what a stopped process had taken but not finished (one node per store:
+/// several nodes will need leases).
 pub async fn run_queue(app: Arc<App>) {
+    match app.store.requeue_interrupted(now_ms()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(executions = n, "queued again the executions a stop interrupted"),
+        Err(e) => tracing::error!(error = %e, "could not queue interrupted executions again"),
+    }
     let slots = Arc::new(tokio::sync::Semaphore::new(WORKERS));
     loop {
         let now = now_ms();

@@ -56,6 +56,16 @@ pub fn check_key(param: &str, key: &str) -> Result<()> {
     }
 }
 
+/// A column key: [`check_key`], and none of the names SQLite keeps for a table's row id
+/// (`rowid`, `oid`: a column of that name could not be added to an existing table).
+pub fn check_column_key(param: &str, key: &str) -> Result<()> {
+    check_key(param, key)?;
+    if key.eq_ignore_ascii_case("rowid") || key.eq_ignore_ascii_case("oid") {
+        return Err(Error::invalid_param(param, &format!("\"{key}\" is reserved; choose another key")));
+    }
+    Ok(())
+}
+
 /// Estimated bytes one row of these columns takes (MariaDB's widths), reported as
 /// `bytesUsed` and bounded by `bytesMax`.
 pub fn row_bytes(columns: &[Column]) -> u64 {
@@ -91,7 +101,7 @@ fn width(c: &Column) -> u64 {
 
 /// Builds and checks a column of type `t` from `input` (pure: also used by table creation).
 pub fn build(api: Api, t: ColumnType, input: ColumnInput, now: i64) -> Result<Column> {
-    check_key("key", &input.key)?;
+    check_column_key("key", &input.key)?;
     let noun = if api == Api::Tables { "column" } else { "attribute" };
     if !input.default.is_null() && input.required {
         return Err(Error::msg(api.column_default_unsupported(), format!("Cannot set default value for required {noun}")));
@@ -325,4 +335,18 @@ pub async fn delete(app: &App, caller: &Caller, at: TableRef<'_>, key: &str) -> 
         .map_err(|e| schema_error(api, e))?;
     emit(app, caller, api, "delete", &after, &c);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_sqlite_keeps_are_refused() {
+        assert!(check_column_key("key", "title").is_ok());
+        assert!(check_column_key("key", "rowId").is_err());
+        assert!(check_column_key("key", "OID").is_err());
+        assert!(check_column_key("key", "rowIds").is_ok());
+        assert!(check_key("key", "rowid").is_ok(), "index keys are not SQL names");
+    }
 }

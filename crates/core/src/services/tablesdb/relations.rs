@@ -126,8 +126,8 @@ pub async fn create_column(app: &App, caller: &Caller, at: TableRef<'_>, input: 
     let on_delete = input.on_delete.as_deref().map_or(Ok(OnDelete::Restrict), parse_on_delete)?;
     let key = input.key.unwrap_or_else(|| related.id.clone());
     let two_way_key = input.two_way_key.unwrap_or_else(|| t.id.clone());
-    columns::check_key("key", &key)?;
-    columns::check_key("twoWayKey", &two_way_key)?;
+    columns::check_column_key("key", &key)?;
+    columns::check_column_key("twoWayKey", &two_way_key)?;
     if t.columns.iter().any(|c| c.key.eq_ignore_ascii_case(&key)) {
         return Err(Error::with(api.column_already_exists(), &key));
     }
