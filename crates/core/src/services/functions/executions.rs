@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::deployments::{artifact_key, environment};
-use super::{emit, load_function, specification};
+use super::{load_function, specification};
 use crate::app::{App, now_ms};
 use crate::auth::EphemeralKeyClaims;
 use crate::caller::Caller;
@@ -249,8 +249,18 @@ pub async fn create(app: &App, caller: &Caller, function_id: &str, input: Execut
 }
 
 fn emit_execution(app: &App, caller: &Caller, action: &str, e: &ExecutionRecord) {
-    let payload = || model(e, &Caller::key(caller.project.clone(), &[]), i64::MAX / 2000, None);
-    emit(app, caller, &format!("functions.[functionId].executions.[executionId].{action}"), &[("functionId", &e.function_id), ("executionId", &e.id)], payload);
+    // Events reach browsers (realtime): no logs or errors in them, whoever ran it.
+    let payload = || model(e, &Caller::guest(caller.project.clone()), i64::MAX / 2000, None);
+    // Realtime delivers an execution to the roles it grants `read` (its user).
+    let readers = || Some(crate::services::tablesdb::access::readers(&e.permissions, &[], false));
+    crate::services::publish(
+        app,
+        caller,
+        &[&format!("functions.[functionId].executions.[executionId].{action}")],
+        &[("functionId", &e.function_id), ("executionId", &e.id)],
+        payload,
+        readers,
+    );
 }
 
 fn kept(headers: &[(String, String)], client_ip: &str) -> Vec<(String, String)> {
