@@ -46,6 +46,7 @@ fn crates_depend_one_way() {
         ("http", &["oxwrite-types", "oxwrite-core"]),
         ("outbound", &["oxwrite-core"]),
         ("blobs", &["oxwrite-core"]),
+        ("runtimes", &["oxwrite-core"]),
         ("preview", &[]),
     ];
     for (krate, expected) in allowed {
@@ -81,7 +82,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn only_the_binary_reads_the_environment() {
-    for krate in ["types", "sql", "core", "store-sqlite", "http", "outbound", "blobs", "preview"] {
+    for krate in ["types", "sql", "core", "store-sqlite", "http", "outbound", "blobs", "preview", "runtimes"] {
         let mut files = Vec::new();
         rust_files(&crates_dir().join(krate).join("src"), &mut files);
         for file in files {
