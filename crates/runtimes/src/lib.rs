@@ -306,7 +306,7 @@ impl LocalRuntimes {
                             pool.add(&key, instance)
                         }
                         Err(e) => {
-                            pool.start_failed();
+                            pool.start_failed(&key);
                             return Err(e);
                         }
                     }

@@ -29,6 +29,9 @@ struct State {
     slots: HashMap<Key, Vec<Slot>>,
     /// Instances being started, counted against the cap.
     starting: usize,
+    /// Instances being started, per key: requests for a key that is starting one wait for it
+    /// (it takes `per_instance` of them) instead of each starting another.
+    starting_for: HashMap<Key, usize>,
 }
 
 impl State {
@@ -145,22 +148,24 @@ impl Pool {
         let mut dead = Vec::new();
         let mut found = None;
         if let Some(slots) = state.slots.get_mut(key) {
-            // Instances that crashed are forgotten here; the next request starts a new one.
-            slots.retain(|slot| {
-                let alive = slot.instance.alive();
-                if !alive {
-                    dead.push(slot.instance.clone());
-                }
-                alive
-            });
-            if let Some(slot) = slots
-                .iter_mut()
-                .filter(|s| s.in_flight < per_instance)
-                .min_by_key(|s| s.in_flight)
+            // Only the instance a request would take is checked for life (one `wait4`, not
+            // one per instance); a dead one is forgotten and the next candidate tried.
+            while let Some(i) = slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.in_flight < per_instance)
+                .min_by_key(|(_, s)| s.in_flight)
+                .map(|(i, _)| i)
             {
+                if !slots[i].instance.alive() {
+                    dead.push(slots.swap_remove(i).instance);
+                    continue;
+                }
+                let slot = &mut slots[i];
                 slot.in_flight += 1;
                 slot.last_used = Instant::now();
                 found = Some(slot.instance.clone());
+                break;
             }
             if slots.is_empty() {
                 state.slots.remove(key);
@@ -177,28 +182,45 @@ impl Pool {
                 None,
             );
         }
+        if state.starting_for.get(key).copied().unwrap_or(0) > 0 {
+            return (None, None);
+        }
         if state.total() < self.max {
             state.starting += 1;
+            *state.starting_for.entry(key.clone()).or_default() += 1;
             return (Some(Acquired::Start), None);
         }
         if let Some(evicted) = state.evict_idle() {
             state.starting += 1;
+            *state.starting_for.entry(key.clone()).or_default() += 1;
             return (Some(Acquired::Start), Some(evicted));
         }
         (None, None)
+    }
+
+    fn started(state: &mut State, key: &Key) {
+        state.starting = state.starting.saturating_sub(1);
+        if let Some(n) = state.starting_for.get_mut(key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                state.starting_for.remove(key);
+            }
+        }
     }
 
     /// Registers a started instance and leases it to the request that started it.
     pub fn add(self: &Arc<Self>, key: &Key, instance: Instance) -> Lease {
         let instance = Arc::new(instance);
         if let Ok(mut state) = self.state.lock() {
-            state.starting = state.starting.saturating_sub(1);
+            Self::started(&mut state, key);
             state.slots.entry(key.clone()).or_default().push(Slot {
                 instance: instance.clone(),
                 in_flight: 1,
                 last_used: Instant::now(),
             });
         }
+        // Requests waiting for this start take their places in it.
+        self.changed.notify_waiters();
         Lease {
             pool: self.clone(),
             key: key.clone(),
@@ -206,9 +228,9 @@ impl Pool {
         }
     }
 
-    pub fn start_failed(&self) {
+    pub fn start_failed(&self, key: &Key) {
         if let Ok(mut state) = self.state.lock() {
-            state.starting = state.starting.saturating_sub(1);
+            Self::started(&mut state, key);
         }
         self.changed.notify_waiters();
     }
