@@ -8,18 +8,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::db::Db;
 use crate::listing::{self, Kind, Listing};
-use crate::rows::{internal, json, write_error};
-
-fn strings(s: String) -> Vec<String> {
-    serde_json::from_str(&s).unwrap_or_default()
-}
+use crate::rows::{all, internal, json, one, readable_by, strings, write_error};
 
 fn pairs(s: String) -> Vec<(String, String)> {
     serde_json::from_str(&s).unwrap_or_default()
-}
-
-fn one<T>(c: &Connection, sql: &str, p: impl rusqlite::Params, f: fn(&Row) -> rusqlite::Result<T>) -> StoreResult<Option<T>> {
-    c.prepare_cached(sql).map_err(internal)?.query_row(p, f).optional().map_err(internal)
 }
 
 const FUNCTION_COLS: &str = "functions.project_id, functions.id, functions.seq, functions.name, functions.runtime, functions.execute, \
@@ -231,10 +223,7 @@ pub async fn list_functions(db: &Db, project: &str, params: ListParams) -> Store
 
 pub async fn triggered_functions(db: &Db) -> StoreResult<Vec<FunctionRecord>> {
     db.read(move |c| {
-        let sql = format!("SELECT {FUNCTION_COLS} FROM functions WHERE events != '[]' OR schedule != '' ORDER BY seq");
-        let mut stmt = c.prepare_cached(&sql).map_err(internal)?;
-        let rows = stmt.query_map([], function).map_err(internal)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(internal)
+        all(c, &format!("SELECT {FUNCTION_COLS} FROM functions WHERE events != '[]' OR schedule != '' ORDER BY seq"), [], function)
     })
     .await
 }
@@ -392,10 +381,7 @@ pub async fn delete_deployment(db: &Db, project: &str, id: &str) -> StoreResult<
 
 pub async fn unfinished_deployments(db: &Db) -> StoreResult<Vec<DeploymentRecord>> {
     db.read(move |c| {
-        let sql = format!("SELECT {DEPLOYMENT_COLS} FROM deployments WHERE status IN ('waiting', 'processing', 'building') ORDER BY seq");
-        let mut stmt = c.prepare_cached(&sql).map_err(internal)?;
-        let rows = stmt.query_map([], deployment).map_err(internal)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(internal)
+        all(c, &format!("SELECT {DEPLOYMENT_COLS} FROM deployments WHERE status IN ('waiting', 'processing', 'building') ORDER BY seq"), [], deployment)
     })
     .await
 }
@@ -444,12 +430,9 @@ pub async fn list_executions(db: &Db, project: &str, function: &str, params: Lis
         let mut scope = "executions.project_id = ? AND executions.function_id = ?".to_owned();
         let mut args: Vec<Sql> = vec![p.into(), f.into()];
         if let Some(roles) = read_roles {
-            let marks = vec!["?"; roles.len().max(1)].join(", ");
-            scope.push_str(&format!(" AND EXISTS (SELECT 1 FROM json_each(executions.permissions) WHERE json_each.value IN ({marks}))"));
-            if roles.is_empty() {
-                args.push(Sql::Null);
-            }
-            args.extend(roles.iter().map(|r| Sql::Text(format!("read(\"{r}\")"))));
+            let (sql, more) = readable_by("executions.permissions", &roles);
+            scope.push_str(&sql);
+            args.extend(more);
         }
         listing::run(c, &EXECUTIONS_LISTING, EXECUTION_COLS, "executions", &scope, args, &params, execution)
     })

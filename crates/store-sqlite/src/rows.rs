@@ -35,11 +35,46 @@ pub fn write_error(e: rusqlite::Error) -> StoreError {
     internal(e)
 }
 
+/// The one row `sql` finds, mapped by `f`.
+pub(crate) fn one<T>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    f: fn(&Row) -> rusqlite::Result<T>,
+) -> Result<Option<T>, StoreError> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(sql).map_err(internal)?.query_row(p, f).optional().map_err(internal)
+}
+
+/// Every row `sql` finds, mapped by `f`.
+pub(crate) fn all<T>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    f: fn(&Row) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(internal)?;
+    let rows = stmt.query_map(p, f).map_err(internal)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(internal)
+}
+
+/// The condition (and its arguments) that keeps only items whose permissions (a JSON array of
+/// normalized strings in `column`) grant `read` to one of `roles`.
+pub(crate) fn readable_by(column: &str, roles: &[String]) -> (String, Vec<rusqlite::types::Value>) {
+    let marks = vec!["?"; roles.len().max(1)].join(", ");
+    let sql = format!(" AND EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value IN ({marks}))");
+    let mut args: Vec<rusqlite::types::Value> = roles.iter().map(|r| rusqlite::types::Value::Text(format!("read(\"{r}\")"))).collect();
+    if args.is_empty() {
+        args.push(rusqlite::types::Value::Null);
+    }
+    (sql, args)
+}
+
 pub fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
 }
 
-fn strings(s: String) -> Vec<String> {
+pub(crate) fn strings(s: String) -> Vec<String> {
     serde_json::from_str(&s).unwrap_or_default()
 }
 

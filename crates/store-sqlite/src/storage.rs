@@ -8,11 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::db::Db;
 use crate::listing::{self, Kind, Listing};
-use crate::rows::{internal, json, write_error};
-
-fn strings(s: String) -> Vec<String> {
-    serde_json::from_str(&s).unwrap_or_default()
-}
+use crate::rows::{internal, json, readable_by, strings, write_error};
 
 /// `totalSize` is the live sum of the bucket's stored bytes.
 const BUCKET_COLS: &str = "buckets.project_id, buckets.id, buckets.seq, buckets.name, buckets.permissions, buckets.file_security, \
@@ -210,12 +206,9 @@ pub async fn list_files(db: &Db, b: &BucketRecord, params: ListParams, read_role
         let mut args: Vec<Sql> = vec![bs.into()];
         if let Some(roles) = read_roles {
             // Stored permissions are normalized strings, so membership is an exact match.
-            let marks = vec!["?"; roles.len().max(1)].join(", ");
-            scope.push_str(&format!(" AND EXISTS (SELECT 1 FROM json_each(files.permissions) WHERE json_each.value IN ({marks}))"));
-            if roles.is_empty() {
-                args.push(Sql::Null);
-            }
-            args.extend(roles.iter().map(|r| Sql::Text(format!("read(\"{r}\")"))));
+            let (sql, more) = readable_by("files.permissions", &roles);
+            scope.push_str(&sql);
+            args.extend(more);
         }
         listing::run(c, &FILES_LISTING, FILE_COLS, "files", &scope, args, &params, file)
     })

@@ -12,11 +12,11 @@ use oxwrite_core::records::{
     DeliveryRecord, RowRecord, SessionRecord, TableRecord, TeamRecord, TokenKind, TokenRecord, TransactionRecord, UserRecord,
     WebhookRecord,
 };
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::db::Db;
 use crate::listing::{self, Listing};
-use crate::rows::{self, internal, json, write_error};
+use crate::rows::{self, all, internal, json, one, write_error};
 use crate::cache::SchemaCache;
 use crate::{compute, storage, tables};
 
@@ -31,26 +31,6 @@ impl SqliteStore {
         let readers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 8);
         Ok(Self { db: Db::open(&dir.join("oxwrite.db"), readers)?, schema: SchemaCache::default() })
     }
-}
-
-fn one<T>(
-    conn: &Connection,
-    sql: &str,
-    p: impl rusqlite::Params,
-    f: fn(&rusqlite::Row) -> rusqlite::Result<T>,
-) -> StoreResult<Option<T>> {
-    conn.prepare_cached(sql).map_err(internal)?.query_row(p, f).optional().map_err(internal)
-}
-
-fn all<T>(
-    conn: &Connection,
-    sql: &str,
-    p: impl rusqlite::Params,
-    f: fn(&rusqlite::Row) -> rusqlite::Result<T>,
-) -> StoreResult<Vec<T>> {
-    let mut stmt = conn.prepare_cached(sql).map_err(internal)?;
-    let rows = stmt.query_map(p, f).map_err(internal)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(internal)
 }
 
 fn user_by(conn: &Connection, column: &str, project: &str, value: &str) -> StoreResult<Option<UserRecord>> {
