@@ -18,6 +18,12 @@ pub mod webhooks;
 use crate::app::App;
 use crate::caller::Caller;
 
+/// Whether `id` cannot name anything (empty, or past Appwrite's id length): lookups answer
+/// not found without asking the store.
+pub(crate) fn bad_id(id: &str) -> bool {
+    id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN
+}
+
 /// Publishes an event after its commit under every spelling and wildcard (PROTOCOL.md §9).
 /// The payload is only built when someone listens.
 pub(crate) fn publish(

@@ -107,7 +107,7 @@ pub async fn list(app: &App, caller: &Caller, bucket_id: &str, file_id: &str, in
 }
 
 async fn load(app: &App, caller: &Caller, id: &str) -> Result<ResourceTokenRecord> {
-    let t = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
+    let t = if crate::services::bad_id(id) {
         None
     } else {
         app.store.get_resource_token(&caller.project.id, id).await.map_err(Error::internal)?

@@ -6,13 +6,12 @@ use oxwrite_core::services::functions::deployments::{self, NewDeployment};
 use oxwrite_core::services::functions::executions::{self, Created, ExecutionInput};
 use oxwrite_core::services::functions::crud::{self as fns, FunctionInput};
 use oxwrite_core::services::functions::variables;
-use oxwrite_core::services::storage::content::ByteRange;
 use oxwrite_core::services::storage::files::{ContentRange, NewFile};
 use oxwrite_types::ErrorType;
 use serde_json::Value;
 
 use super::handlers;
-use super::storage::send_download;
+use super::storage::{range, send_download};
 use crate::params::Params;
 use crate::reply::Reply;
 
@@ -141,11 +140,7 @@ handlers! {
     fn get_deployment_download(cx) {
         let (function, id) = (cx.params.str("functionId")?, cx.params.str("deploymentId")?);
         let kind = cx.params.opt_str("type")?;
-        let range = match cx.header("range") {
-            None => None,
-            Some(h) => Some(ByteRange::parse(h).ok_or_else(|| Error::new(ErrorType::StorageInvalidRange))?),
-        };
-        let c = deployments::download(&cx.app, &cx.caller, &function, &id, kind.as_deref(), range).await?;
+        let c = deployments::download(&cx.app, &cx.caller, &function, &id, kind.as_deref(), range(&cx)?).await?;
         let mime = c.mime.clone();
         Ok(send_download(c, &mime, "attachment"))
     }

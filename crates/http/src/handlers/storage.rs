@@ -61,7 +61,8 @@ fn disposition(kind: &str, name: &str) -> String {
     out
 }
 
-fn range(cx: &Ctx) -> Result<Option<ByteRange>, Error> {
+/// The request's `Range` header, if any; one that is no single byte range is `416`.
+pub(crate) fn range(cx: &Ctx) -> Result<Option<ByteRange>, Error> {
     match cx.header("range") {
         None => Ok(None),
         Some(h) => ByteRange::parse(h).map(Some).ok_or_else(|| Error::new(ErrorType::StorageInvalidRange)),

@@ -48,7 +48,7 @@ async fn bucket(app: &App, project: &str) -> Result<BucketRecord> {
 
 /// The deployment, if it exists (and, when `function` is given, belongs to it).
 pub(crate) async fn load(app: &App, caller: &Caller, function: Option<&FunctionRecord>, id: &str) -> Result<DeploymentRecord> {
-    let d = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
+    let d = if crate::services::bad_id(id) {
         None
     } else {
         app.store.get_deployment(&caller.project.id, id).await.map_err(Error::internal)?
@@ -358,8 +358,8 @@ pub async fn cancel(app: &App, caller: &Caller, function_id: &str, id: &str) -> 
     Ok(deployment_model(&d))
 }
 
-/// `POST …/deployments/duplicate`: builds a deployment's code again with the function's
-/// current entrypoint and commands.
+/// `POST …/deployments/duplicate`: builds a deployment's code again, as a new deployment, with
+/// the function's current entrypoint and commands.
 pub async fn duplicate(app: &App, caller: &Caller, function_id: &str, id: &str) -> Result<Value> {
     let f = load_function(app, caller, function_id).await?;
     let d = load(app, caller, None, id).await?;
@@ -368,39 +368,9 @@ pub async fn duplicate(app: &App, caller: &Caller, function_id: &str, id: &str) 
         Some(file) if file.complete() => content::original_bytes(app, &file).await?,
         _ => return Err(Error::with(ErrorType::DeploymentNotFound, id)),
     };
-    let new_id = crate::secrets::unique_id();
-    let upload = NewFile { file_id: new_id.clone(), upload_id: None, permissions: None, range: None, name: "code.tar.gz".into(), data: source };
-    let input = NewDeployment { upload, activate: d.activate, entrypoint: Some(f.entrypoint.clone()), commands: Some(f.commands.clone()), kind: d.kind.clone() };
-    create_with_id(app, caller, &f, new_id, input).await
-}
-
-async fn create_with_id(app: &App, caller: &Caller, f: &FunctionRecord, id: String, input: NewDeployment) -> Result<Value> {
-    let b = bucket(app, &f.project_id).await?;
-    let now = now_ms();
-    let size = input.upload.data.len() as i64;
-    let received = files::receive(app, &b, input.upload, Vec::new()).await?;
-    let d = DeploymentRecord {
-        project_id: f.project_id.clone(),
-        function_id: f.id.clone(),
-        id,
-        kind: input.kind,
-        entrypoint: input.entrypoint.unwrap_or_default(),
-        commands: input.commands.unwrap_or_default(),
-        source_size: size,
-        activate: input.activate,
-        status: "waiting".into(),
-        created_at: now,
-        updated_at: now,
-        ..Default::default()
-    };
-    let (d, _) = app.store.start_deployment(d).await.map_err(Error::internal)?;
-    if matches!(received, Received::Complete(_)) {
-        emit(app, caller, "functions.[functionId].deployments.[deploymentId].create", &[("functionId", &f.id), ("deploymentId", &d.id)], || {
-            deployment_model(&d)
-        });
-        spawn_build(app, d.clone());
-    }
-    Ok(deployment_model(&d))
+    let upload = NewFile { file_id: String::new(), upload_id: None, permissions: None, range: None, name: "code.tar.gz".into(), data: source };
+    let input = NewDeployment { upload, activate: d.activate, entrypoint: None, commands: None, kind: d.kind.clone() };
+    create(app, caller, &f.id, input).await
 }
 
 /// `GET …/deployments/{id}/download`: the uploaded code (`source`); built output is not kept

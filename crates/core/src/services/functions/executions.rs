@@ -104,10 +104,7 @@ fn check_schedule(s: &str) -> Result<i64> {
 
 /// The function and its active, built deployment, if the caller may run it.
 async fn runnable(app: &App, caller: &Caller, function_id: &str) -> Result<(FunctionRecord, DeploymentRecord)> {
-    let f = match load_function(app, caller, function_id).await {
-        Ok(f) if f.enabled || caller.is_key() => f,
-        _ => return Err(Error::with(ErrorType::FunctionNotFound, function_id)),
-    };
+    let f = visible_function(app, caller, function_id).await?;
     if !app.runtimes.available().iter().any(|r| r.id == f.runtime) {
         return Err(Error::msg(ErrorType::FunctionRuntimeUnsupported, format!("Runtime \"{}\" is not supported", f.runtime)));
     }
@@ -438,7 +435,7 @@ pub async fn run_queue(app: Arc<App>) {
 }
 
 async fn load_execution(app: &App, caller: &Caller, f: &FunctionRecord, id: &str) -> Result<ExecutionRecord> {
-    let e = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
+    let e = if crate::services::bad_id(id) {
         None
     } else {
         app.store.get_execution(&f.project_id, &f.id, id).await.map_err(Error::internal)?
@@ -449,6 +446,7 @@ async fn load_execution(app: &App, caller: &Caller, f: &FunctionRecord, id: &str
     }
 }
 
+/// The function, unless it is missing or (for everyone but keys) disabled.
 async fn visible_function(app: &App, caller: &Caller, function_id: &str) -> Result<FunctionRecord> {
     match load_function(app, caller, function_id).await {
         Ok(f) if f.enabled || caller.is_key() => Ok(f),

@@ -45,7 +45,7 @@ pub(crate) fn specification(slug: &str) -> (f64, i64) {
 
 /// The function, if it exists: `404 function_not_found`.
 pub(crate) async fn load_function(app: &App, caller: &Caller, id: &str) -> Result<FunctionRecord> {
-    let f = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
+    let f = if crate::services::bad_id(id) {
         None
     } else {
         app.store.get_function(&caller.project.id, id).await.map_err(Error::internal)?

@@ -44,7 +44,7 @@ async fn not_live(app: &App, mut f: FunctionRecord) -> Result<()> {
 }
 
 async fn load(app: &App, caller: &Caller, f: &FunctionRecord, id: &str) -> Result<VariableRecord> {
-    let v = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
+    let v = if crate::services::bad_id(id) {
         None
     } else {
         app.store.get_variable(&caller.project.id, &f.id, id).await.map_err(Error::internal)?

@@ -300,7 +300,7 @@ pub(crate) async fn load_readable(app: &App, caller: &Caller, b: &BucketRecord, 
     if !b.file_security && !bucket_allows(b, caller, Action::Read) {
         return Err(ErrorType::UserUnauthorized.into());
     }
-    let file = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
+    let file = if crate::services::bad_id(id) {
         None
     } else {
         app.store.get_file(b, id).await.map_err(Error::internal)?
@@ -322,7 +322,7 @@ async fn load_for(app: &App, caller: &Caller, b: &BucketRecord, id: &str, action
     if !b.file_security && !bucket_allows(b, caller, action) {
         return Err(ErrorType::UserUnauthorized.into());
     }
-    let file = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
+    let file = if crate::services::bad_id(id) {
         None
     } else {
         app.store.get_file(b, id).await.map_err(Error::internal)?

@@ -36,7 +36,7 @@ pub const TRANSFORM_LIMIT: i64 = 20_000_000;
 /// everyone but keys.
 pub(crate) async fn load_bucket(app: &App, caller: &Caller, id: &str) -> Result<BucketRecord> {
     // Ids starting with `_` are internal buckets (deployments), never reachable as buckets.
-    let bucket = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN || id.starts_with('_') {
+    let bucket = if crate::services::bad_id(id) || id.starts_with('_') {
         None
     } else {
         app.store.get_bucket(&caller.project.id, id).await.map_err(Error::internal)?

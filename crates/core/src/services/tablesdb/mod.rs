@@ -142,15 +142,10 @@ pub struct TableRef<'a> {
     pub table: &'a str,
 }
 
-/// Appwrite's limit on ids and keys.
-fn bad_id(id: &str) -> bool {
-    id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN
-}
-
 /// The database, if it exists and the caller may use it: disabled databases are invisible to
 /// everyone but keys.
 pub(crate) async fn load_database(app: &App, caller: &Caller, id: &str) -> Result<DatabaseRecord> {
-    let db = if bad_id(id) { None } else { app.store.get_database(&caller.project.id, id).await.map_err(Error::internal)? };
+    let db = if crate::services::bad_id(id) { None } else { app.store.get_database(&caller.project.id, id).await.map_err(Error::internal)? };
     match db {
         Some(db) if db.enabled || caller.is_key() => Ok(db),
         _ => Err(Error::with(ErrorType::DatabaseNotFound, id)),
@@ -160,7 +155,7 @@ pub(crate) async fn load_database(app: &App, caller: &Caller, id: &str) -> Resul
 /// The table, if its database and itself are visible to the caller.
 pub(crate) async fn load_table(app: &App, caller: &Caller, api: Api, database: &str, id: &str) -> Result<TableRecord> {
     let db = load_database(app, caller, database).await?;
-    let table = if bad_id(id) { None } else { app.store.get_table(&caller.project.id, &db.id, id).await.map_err(Error::internal)? };
+    let table = if crate::services::bad_id(id) { None } else { app.store.get_table(&caller.project.id, &db.id, id).await.map_err(Error::internal)? };
     match table {
         Some(t) if t.enabled || caller.is_key() => Ok(t),
         _ => Err(Error::with(api.table_not_found(), id)),

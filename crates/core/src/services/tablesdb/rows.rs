@@ -265,7 +265,7 @@ async fn load_row(app: &App, caller: &Caller, api: Api, t: &TableRecord, id: &st
 /// Loads a row for an update or delete. appwrite-compat: Appwrite looks it up without the
 /// read check, so a row the caller cannot change answers `401`, not `404`.
 async fn load_for_write(app: &App, api: Api, t: &TableRecord, id: &str) -> Result<RowRecord> {
-    let row = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
+    let row = if crate::services::bad_id(id) {
         None
     } else {
         app.store.get_row(t, id).await.map_err(|e| store_error(api, e))?

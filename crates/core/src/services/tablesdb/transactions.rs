@@ -50,7 +50,7 @@ fn not_pending() -> Error {
 
 /// The caller's transaction (others' are invisible).
 async fn load(app: &App, caller: &Caller, id: &str) -> Result<TransactionRecord> {
-    let tx = if id.is_empty() || id.len() > oxwrite_types::id::MAX_ID_LEN {
+    let tx = if crate::services::bad_id(id) {
         None
     } else {
         app.store.get_transaction(&caller.project.id, id).await.map_err(Error::internal)?
