@@ -11,13 +11,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { setup, raw } from '../node/harness.mjs';
+import { makePng } from '../node/png.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SDK = readFileSync(path.join(here, 'node_modules/appwrite/dist/iife/sdk.js'));
@@ -33,33 +33,6 @@ let bob;
 let png; // the PNG Alice uploads (200×100)
 let fileId;
 
-/** A truecolor PNG (gradient), built with zlib. */
-function makePng(width, height) {
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(td) >>> 0);
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // truecolor
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const o = y * (width * 3 + 1);
-    for (let x = 0; x < width; x++) {
-      rows[o + 1 + x * 3] = (x * 255) / width;
-      rows[o + 2 + x * 3] = (y * 255) / height;
-      rows[o + 3 + x * 3] = 128;
-    }
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /** A fresh browser context whose page has signed up and signed in `email` with the web SDK. */
 async function signedInPage(email, name) {
