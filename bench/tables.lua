@@ -1,6 +1,6 @@
 -- wrk script for bench/tables.py: each request acts as a random user of the pool.
 --   wrk ... -s bench/tables.lua URL -- SERVER OP CREDENTIALS
---   SERVER: pb (PocketBase) | ox (Oxwrite); OP: list | get | create
+--   SERVER: pb (PocketBase) | ox (Oxwrite); OP: list | get | create | floor
 --   CREDENTIALS: file with one user per line, "uid<TAB>token-or-session-secret<TAB>rowid,rowid,…"
 -- Oxwrite's list sends limit 25 explicitly (also its default) and leaves `total` on (the default);
 -- PocketBase's list asks perPage=25 and counts by default, so both compute the total.
@@ -25,7 +25,7 @@ function init(args)
   end
   assert(#users > 0, "no credentials in " .. tostring(args[3]))
   assert(server == "pb" or server == "ox", "server must be pb or ox")
-  assert(op == "list" or op == "get" or op == "create", "op must be list, get or create")
+  assert(op == "list" or op == "get" or op == "create" or op == "floor", "op must be list, get, create or floor")
   math.randomseed(os.time())
 end
 
@@ -42,7 +42,14 @@ end
 
 function request()
   local u = users[math.random(#users)]
-  if op == "list" then
+  if op == "floor" then
+    -- The cheapest request each server answers: Oxwrite's as a signed-in user (GET /v1/account:
+    -- session -> user -> the user model), PocketBase's health check (no auth at all).
+    if server == "pb" then
+      return wrk.format("GET", "/api/health", {})
+    end
+    return wrk.format("GET", "/v1/account", headers_for(u, false))
+  elseif op == "list" then
     if server == "pb" then
       return wrk.format("GET", PB_RECORDS .. "?perPage=25", headers_for(u, false))
     end

@@ -13,6 +13,8 @@ Ids are the same on both sides (users u00000000000000â€¦, rows r00000000000000â€
 Scenarios, each request from a random user of the pool (wrk -t1, bench/tables.lua):
   list    25 rows with the total (PocketBase counts by default; Oxwrite's `total` defaults to true)
   get     one of the user's rows by id
+  floor   each server's cheapest request, for scale: Oxwrite GET /v1/account as the user (the
+          least an authenticated request costs here), PocketBase GET /api/health (no auth)
   create  one row owned by the user; each answer waits for its commit (Oxwrite: group commit).
           PocketBase runs SQLite in WAL with synchronous=NORMAL (no fsync per commit); compare
           Oxwrite's own setting (crates/store-sqlite/src/db.rs) when reading the create ratio.
@@ -45,8 +47,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS_SCRIPT = os.environ.get("PEERS_SCRIPT", "/work/shared/peers/pocketbase.sh")
 PB_VERSION = "0.40.6"
 LUA = os.path.join(ROOT, "bench", "tables.lua")
-SCENARIOS = ("list", "get", "create")
-TARGETS = {"list": ">= 10x, OX p99 < 20 ms", "get": "report", "create": ">= 8x"}
+SCENARIOS = ("list", "get", "floor", "create")
+TARGETS = {"list": ">= 10x, OX p99 < 20 ms", "get": "report", "floor": "(scale)", "create": ">= 8x"}
 PASSWORD = "bench-password-123"
 CORES = os.cpu_count() or 2
 
@@ -378,7 +380,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2, help="seconds of unrecorded load per server and scenario")
     ap.add_argument("--users", type=int, default=1000)
     ap.add_argument("--rows-per-user", type=int, default=100)
-    ap.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset of list,get,create")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset of list,get,floor,create")
     ap.add_argument("--only", choices=("pb", "ox"), help="measure one server (no ratios)")
     ap.add_argument("--oxwrite-bin", default=os.path.join(ROOT, "target", "release", "oxwrite"))
     args = ap.parse_args()

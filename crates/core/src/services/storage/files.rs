@@ -208,7 +208,7 @@ pub(crate) async fn receive(app: &App, b: &BucketRecord, input: NewFile, permiss
     })?;
     if !completed {
         // Hashing is a cache: a failure there only means the full pass later.
-        signature::advance_later(app, hashing, &file, n, data);
+        signature::advance_later(app, hashing, &file, n, data).await;
         return Ok(Received::Partial(file));
     }
     if let Err(e) = signature::advance(app, &hashing, &file, Some((n, data))).await {

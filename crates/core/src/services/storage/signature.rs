@@ -1,18 +1,25 @@
 //! The MD5 signature of an upload, computed while its chunks arrive. MD5 runs in order, so
-//! each upload keeps its running state here: a chunk that is next in line is hashed from the
-//! request's own bytes; chunks that came early are read back from the blob store when their
-//! turn comes. The request that completes the upload then hashes only what is left, instead of
-//! reading the whole file again.
+//! each upload keeps its running state here: a chunk that arrives before its turn waits in
+//! memory (up to [`MAX_HELD`] chunks across all uploads), a chunk beyond that bound is read back
+//! from the blob store when its turn comes. The request that completes the upload then hashes
+//! only what is left, instead of reading the whole file again.
+//!
+//! MD5 is the one part of an upload that cannot use more than one core, so chunk requests give
+//! it room: a chunk waits (at most [`HOLD_WAIT`]) for a place among the held chunks before it is
+//! answered. Without that, eight chunk requests at once took the CPU and MD5 ran mostly after
+//! the last byte had arrived.
 //!
 //! The state is a cache of this process: after a restart (or on another node) the completing
 //! request falls back to one pass over all chunks.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
 use md5::Digest;
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::app::App;
 use crate::ports::BlobError;
@@ -24,6 +31,14 @@ use crate::{Error, Result};
 const MAX_RUNNING: usize = 1024;
 /// How many leading bytes decide the MIME type.
 pub(crate) const SNIFF_LEN: usize = 8192;
+/// Chunks held in memory waiting for their turn to be hashed, across all uploads.
+const MAX_HELD: usize = 8;
+/// How long a chunk request waits for a place among the held chunks; past it the chunk is
+/// answered at once and hashed from the blob store later.
+const HOLD_WAIT: Duration = Duration::from_secs(5);
+/// How long an early chunk stays in memory: an upload whose client went away must not keep
+/// places among the held chunks (its chunks stay in the blob store).
+const HOLD_FOR: Duration = Duration::from_secs(60);
 
 pub(crate) struct Running {
     /// The chunk to hash next (1-based).
@@ -32,22 +47,39 @@ pub(crate) struct Running {
     head: Vec<u8>,
     /// Whether the state starts at the first byte (it does unless it was forgotten).
     whole: bool,
-    /// Set once the upload completed: late work on this state does nothing.
-    done: bool,
 }
 
 impl Running {
     fn new() -> Self {
-        Self { next: 1, md5: md5::Md5::new(), head: Vec::with_capacity(SNIFF_LEN), whole: true, done: false }
+        Self { next: 1, md5: md5::Md5::new(), head: Vec::with_capacity(SNIFF_LEN), whole: true }
     }
 }
 
-/// An upload's running state and when it was last used.
-type Slot = (u64, Arc<tokio::sync::Mutex<Running>>);
+/// One upload in progress: its running hash (`None` once the upload completed, so late work
+/// does nothing), and the chunks that arrived before their turn.
+pub(crate) struct Upload {
+    running: tokio::sync::Mutex<Option<Running>>,
+    early: Mutex<BTreeMap<u32, (Bytes, OwnedSemaphorePermit)>>,
+}
 
-/// Chunks held in memory waiting for their turn to be hashed, across all uploads (more wait
-/// on disk and are read back when their turn comes).
-const MAX_HELD: usize = 8;
+impl Upload {
+    fn fresh(whole: bool) -> Arc<Self> {
+        Arc::new(Self { running: tokio::sync::Mutex::new(Some(Running { whole, ..Running::new() })), early: Mutex::default() })
+    }
+
+    fn take_early(&self, n: u32) -> Option<Bytes> {
+        self.early.lock().ok()?.remove(&n).map(|(data, _permit)| data)
+    }
+
+    fn clear_early(&self) {
+        if let Ok(mut early) = self.early.lock() {
+            early.clear();
+        }
+    }
+}
+
+/// An upload's state and when it was last used.
+type Slot = (u64, State);
 
 /// The running hashes of uploads in progress, by file sequence number.
 pub struct Signatures {
@@ -62,23 +94,23 @@ impl Default for Signatures {
     }
 }
 
-/// One upload's running state, taken before its chunk is recorded (so work that runs after the
-/// upload completed finds the state marked done, instead of starting over).
-pub(crate) type State = Arc<tokio::sync::Mutex<Running>>;
+/// One upload's state, taken before its chunk is recorded (so work that runs after the upload
+/// completed finds it finished, instead of starting over).
+pub(crate) type State = Arc<Upload>;
 
 impl Signatures {
     pub(crate) fn state(&self, file_seq: i64) -> State {
         let tick = self.clock.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let Ok(mut map) = self.running.lock() else {
             // A poisoned map only loses the cache: this upload takes the full pass.
-            return Arc::new(tokio::sync::Mutex::new(Running { whole: false, ..Running::new() }));
+            return Upload::fresh(false);
         };
         if !map.contains_key(&file_seq) && map.len() >= MAX_RUNNING
             && let Some(oldest) = map.iter().min_by_key(|(_, (t, _))| *t).map(|(k, _)| *k)
         {
             map.remove(&oldest);
         }
-        let entry = map.entry(file_seq).or_insert_with(|| (tick, Arc::new(tokio::sync::Mutex::new(Running::new()))));
+        let entry = map.entry(file_seq).or_insert_with(|| (tick, Upload::fresh(true)));
         entry.0 = tick;
         entry.1.clone()
     }
@@ -105,55 +137,74 @@ fn sniff_into(head: &mut Vec<u8>, data: &[u8]) {
     }
 }
 
-/// Hashes chunk `n` in the background: an upload request answers without waiting for MD5,
-/// which runs on another core while more chunks arrive. At most [`MAX_HELD`] chunks wait in
-/// memory; beyond that a chunk is left on disk for its turn.
-pub(crate) fn advance_later(app: &App, state: State, f: &FileRecord, n: u32, data: Bytes) {
+/// Hands chunk `n` to the background hashing and returns once it has a place among the held
+/// chunks (or waited [`HOLD_WAIT`] for one): the request then answers while MD5 runs on another
+/// core.
+pub(crate) async fn advance_later(app: &App, state: State, f: &FileRecord, n: u32, data: Bytes) {
     let Some(app) = app.me() else { return };
+    let held = tokio::time::timeout(HOLD_WAIT, app.signatures.held.clone().acquire_owned()).await;
+    if let Ok(Ok(permit)) = held
+        && let Ok(mut early) = state.early.lock()
+    {
+        early.insert(n, (data, permit));
+        let state = state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(HOLD_FOR).await;
+            // Still waiting after this long: its upload stalled; its bytes stay on disk.
+            let _ = state.take_early(n);
+        });
+    }
     let f = f.clone();
-    let held = app.signatures.held.clone().try_acquire_owned().ok();
     tokio::spawn(async move {
-        let arrived = held.as_ref().map(|_| (n, data));
-        if let Err(e) = advance(&app, &state, &f, arrived).await {
+        if let Err(e) = advance(&app, &state, &f, None).await {
             tracing::warn!(file = %f.id, error = %e.message(), "could not hash a chunk early");
         }
-        drop(held);
     });
 }
 
-/// Hashes chunk `n` (just stored, `data` in hand) if it is next, then every following chunk
-/// already stored.
+/// Hashes every chunk whose turn has come and that is here: `arrived` (chunk `n`, just
+/// stored, in hand), the early chunks in memory, and the chunks in the blob store.
 pub(crate) async fn advance(app: &App, state: &State, f: &FileRecord, arrived: Option<(u32, Bytes)>) -> Result<()> {
-    let mut st = state.lock().await;
-    if st.done {
-        return Ok(());
-    }
-    if let Some((n, data)) = arrived
-        && n == st.next
-    {
+    let mut guard = state.running.lock().await;
+    let Some(st) = guard.as_mut() else { return Ok(()) };
+    let mut arrived = arrived;
+    while st.whole && st.next <= f.chunks_total {
+        let n = st.next;
+        let data = match arrived.take_if(|(m, _)| *m == n) {
+            Some((_, data)) => data,
+            None => match state.take_early(n) {
+                Some(data) => data,
+                None => match read_chunk(app, f, n).await? {
+                    Some(data) => data,
+                    None => break,
+                },
+            },
+        };
         if n == 1 {
             sniff_into(&mut st.head, &data);
         }
         st.md5 = hash(std::mem::take(&mut st.md5), data).await?;
         st.next += 1;
     }
-    while st.whole && st.next <= f.chunks_total {
-        let mut stream = match app.blobs.get(&format!("{}/c/{}", f.blob, st.next), None).await {
-            Ok(s) => s,
-            Err(BlobError::NotFound) => break,
-            Err(e) => return Err(Error::internal(e)),
-        };
-        let mut buf = Vec::new();
-        while let Some(piece) = stream.next().await {
-            buf.extend_from_slice(&piece.map_err(Error::internal)?);
-        }
-        if st.next == 1 {
-            sniff_into(&mut st.head, &buf);
-        }
-        st.md5 = hash(std::mem::take(&mut st.md5), Bytes::from(buf)).await?;
-        st.next += 1;
+    // A chunk hashed from the blob store while its copy was on its way into memory.
+    if let Ok(mut early) = state.early.lock() {
+        early.retain(|k, _| *k >= st.next);
     }
     Ok(())
+}
+
+/// Chunk `n` from the blob store, if it is there yet.
+async fn read_chunk(app: &App, f: &FileRecord, n: u32) -> Result<Option<Bytes>> {
+    let mut stream = match app.blobs.get(&format!("{}/c/{n}", f.blob), None).await {
+        Ok(s) => s,
+        Err(BlobError::NotFound) => return Ok(None),
+        Err(e) => return Err(Error::internal(e)),
+    };
+    let mut buf = Vec::new();
+    while let Some(piece) = stream.next().await {
+        buf.extend_from_slice(&piece.map_err(Error::internal)?);
+    }
+    Ok(Some(Bytes::from(buf)))
 }
 
 /// The signature and the leading bytes of a complete upload, if this process hashed all of
@@ -161,10 +212,11 @@ pub(crate) async fn advance(app: &App, state: &State, f: &FileRecord, arrived: O
 pub(crate) async fn finish(app: &App, state: &State, f: &FileRecord) -> Result<Option<(String, Vec<u8>)>> {
     let drained = advance(app, state, f, None).await;
     let done = {
-        let mut st = state.lock().await;
-        st.done = true;
-        (drained.is_ok() && st.whole && st.next > f.chunks_total)
-            .then(|| (hex::encode(std::mem::take(&mut st.md5).finalize()), std::mem::take(&mut st.head)))
+        let mut guard = state.running.lock().await;
+        let st = guard.take();
+        state.clear_early();
+        st.filter(|st| drained.is_ok() && st.whole && st.next > f.chunks_total)
+            .map(|st| (hex::encode(st.md5.finalize()), st.head))
     };
     app.signatures.forget(f.seq);
     Ok(done)
