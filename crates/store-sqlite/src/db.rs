@@ -70,7 +70,7 @@ impl Db {
                 .name(format!("sqlite-reader-{i}"))
                 .spawn(move || {
                     while let Ok(job) = rx.recv() {
-                        job(&conn);
+                        read_transaction(&conn, job);
                     }
                 })
                 .map_err(internal)?;
@@ -78,7 +78,7 @@ impl Db {
         Ok(Self { writer: wtx, readers: rtx })
     }
 
-    /// Runs `f` on a reader connection.
+    /// Runs `f` on a reader connection, inside one read transaction (one snapshot).
     pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
@@ -107,6 +107,19 @@ impl Db {
         });
         self.writer.send(job).map_err(|_| internal("writer stopped"))?;
         rx.await.map_err(|_| internal("writer dropped the job"))?
+    }
+}
+
+/// Runs one read job inside one read transaction: its statements see one snapshot, and the
+/// file locks are taken and released once per job instead of once per statement (each a
+/// few `fcntl` calls: 13 % of the CPU of the cheapest signed-in request, which reads the
+/// user, its sessions and its memberships).
+fn read_transaction(conn: &Connection, job: ReadJob) {
+    let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([]));
+    let began = exec("BEGIN").is_ok();
+    job(conn);
+    if began && exec("COMMIT").is_err() {
+        let _ = exec("ROLLBACK");
     }
 }
 

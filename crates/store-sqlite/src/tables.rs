@@ -337,17 +337,9 @@ fn compile_error(e: sql::CompileError) -> StoreError {
     StoreError::InvalidQuery(e.0)
 }
 
-/// A list reads its page and its count in one read transaction: both see the same snapshot,
-/// and the locks are taken once.
+/// A list reads its page and its count in the reader's one transaction: both see the same
+/// snapshot.
 pub fn list_rows(c: &Connection, t: &TableRecord, q: &RowQuery) -> StoreResult<Page<RowRecord>> {
-    let exec = |sql: &str| c.prepare_cached(sql).and_then(|mut st| st.execute([])).map_err(internal);
-    exec("BEGIN")?;
-    let page = list_rows_in(c, t, q);
-    exec(if page.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-    page
-}
-
-fn list_rows_in(c: &Connection, t: &TableRecord, q: &RowQuery) -> StoreResult<Page<RowRecord>> {
     let shape = t.shape();
     let roles = q.read_roles.as_deref();
     sql::validate_filters(&shape, &q.filters).map_err(compile_error)?;
