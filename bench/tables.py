@@ -128,6 +128,38 @@ def write_credentials(path, creds, rows_of):
             f.write(f"{uid(k)}\t{secret}\t{','.join(rows_of(k))}\n")
 
 
+# ---------------------------------------------------------------- quiet servers
+
+def cpu_seconds(pid):
+    """User + system CPU of process `pid` (all its threads), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(servers, quiet=0.5, limit=60.0):
+    """Until no server used more than 2 % of a core for `quiet` s; the seconds it took.
+
+    A server keeps working after a load ends (PocketBase writes its request log and collects
+    garbage for seconds after a burst), and that work would land on whichever server is
+    measured next."""
+    start = time.time()
+    pids = [s.process_id() for s in servers]
+    last, since = sum(cpu_seconds(p) for p in pids), time.time()
+    while time.time() - start < limit:
+        time.sleep(0.1)
+        cpu = sum(cpu_seconds(p) for p in pids)
+        now = time.time()
+        if cpu - last > 0.02 * (now - since):
+            last, since = cpu, now
+        elif now - since >= quiet:
+            break
+    return time.time() - start
+
+
 # ---------------------------------------------------------------- PocketBase
 
 class PocketBase:
@@ -173,6 +205,9 @@ class PocketBase:
 
     def url(self):
         return f"http://127.0.0.1:{self.port}"
+
+    def process_id(self):
+        return self.pid
 
     def seed(self, users, per_user, cred_path):
         a = self.admin
@@ -273,6 +308,9 @@ class Oxwrite:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.proc = None
+
+    def process_id(self):
+        return self.proc.pid
 
     def url(self):
         return f"http://127.0.0.1:{self.port}"
@@ -430,10 +468,11 @@ def main():
                     wrk(s, sc, creds[s.short], args.warmup, args.connections)
             for r in range(args.rounds):
                 for s in (servers if r % 2 == 0 else servers[::-1]):
+                    waited = wait_idle(servers)
                     m = wrk(s, sc, creds[s.short], args.seconds, args.connections)
                     results[(s.short, sc)].append(m)
                     log(f"{sc:6} round {r + 1} {s.name:10} {m['rps']:9.1f} req/s  p50 {fmt_ms(m['p50'])} ms  "
-                        f"p99 {fmt_ms(m['p99'])} ms")
+                        f"p99 {fmt_ms(m['p99'])} ms  (servers idle after {waited:.1f} s)")
     except KeyboardInterrupt:
         log("interrupted")
         return 130
