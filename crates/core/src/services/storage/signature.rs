@@ -59,12 +59,28 @@ impl Running {
 /// does nothing), and the chunks that arrived before their turn.
 pub(crate) struct Upload {
     running: tokio::sync::Mutex<Option<Running>>,
-    early: Mutex<BTreeMap<u32, (Bytes, OwnedSemaphorePermit)>>,
+    /// Chunks in memory waiting for their turn, each with its place among the held chunks
+    /// (none for the chunk whose turn it already is).
+    early: Mutex<BTreeMap<u32, (Bytes, Option<OwnedSemaphorePermit>)>>,
+    /// Where MD5 is, for chunk requests waiting for a place.
+    progress: tokio::sync::watch::Sender<Progress>,
+}
+
+#[derive(Clone, Copy)]
+struct Progress {
+    /// The chunk whose turn it is (`u32::MAX` once the upload completed).
+    next: u32,
+    /// Whether MD5 is working through this upload's chunks (not waiting for a missing one).
+    busy: bool,
 }
 
 impl Upload {
     fn fresh(whole: bool) -> Arc<Self> {
-        Arc::new(Self { running: tokio::sync::Mutex::new(Some(Running { whole, ..Running::new() })), early: Mutex::default() })
+        Arc::new(Self {
+            running: tokio::sync::Mutex::new(Some(Running { whole, ..Running::new() })),
+            early: Mutex::default(),
+            progress: tokio::sync::watch::Sender::new(Progress { next: 1, busy: false }),
+        })
     }
 
     fn take_early(&self, n: u32) -> Option<Bytes> {
@@ -137,22 +153,53 @@ fn sniff_into(head: &mut Vec<u8>, data: &[u8]) {
     }
 }
 
-/// Hands chunk `n` to the background hashing and returns once it has a place among the held
-/// chunks (or waited [`HOLD_WAIT`] for one): the request then answers while MD5 runs on another
-/// core.
+/// Hands chunk `n` to the background hashing, then lets its request answer while MD5 runs
+/// on another core. The chunk stays in memory if its turn came (it is hashed at once) or it
+/// gets a place among the held chunks; otherwise it is left to the blob store.
+///
+/// While MD5 works through this upload, a chunk more than [`MAX_HELD`] ahead of it, or one
+/// without a place, waits (at most [`HOLD_WAIT`]): that keeps the transfer from outrunning
+/// MD5 and taking its CPU. A chunk whose predecessors have not arrived (MD5 idle; a client
+/// may send chunks in any order, even last to first) never waits.
 pub(crate) async fn advance_later(app: &App, state: State, f: &FileRecord, n: u32, data: Bytes) {
     let Some(app) = app.me() else { return };
-    let held = tokio::time::timeout(HOLD_WAIT, app.signatures.held.clone().acquire_owned()).await;
-    if let Ok(Ok(permit)) = held
+    let held = app.signatures.held.clone();
+    let mut progress = state.progress.subscribe();
+    let keep = tokio::time::timeout(HOLD_WAIT, async {
+        loop {
+            let p = *progress.borrow_and_update();
+            if p.next >= n {
+                // Its turn (no place needed), or hashed already from the blob store.
+                return (p.next == n).then_some(None);
+            }
+            let near = ((n - p.next) as usize) < MAX_HELD;
+            if near && let Ok(permit) = held.clone().try_acquire_owned() {
+                return Some(Some(permit));
+            }
+            if !p.busy {
+                return None;
+            }
+            tokio::select! {
+                changed = progress.changed() => if changed.is_err() { return None },
+                permit = held.clone().acquire_owned(), if near => return permit.ok().map(Some),
+            }
+        }
+    })
+    .await
+    .unwrap_or(None);
+    if let Some(permit) = keep
         && let Ok(mut early) = state.early.lock()
     {
+        let held = permit.is_some();
         early.insert(n, (data, permit));
-        let state = state.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(HOLD_FOR).await;
-            // Still waiting after this long: its upload stalled; its bytes stay on disk.
-            let _ = state.take_early(n);
-        });
+        if held {
+            let state = state.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(HOLD_FOR).await;
+                // Still waiting after this long: its upload stalled; its bytes stay on disk.
+                let _ = state.take_early(n);
+            });
+        }
     }
     let f = f.clone();
     tokio::spawn(async move {
@@ -167,7 +214,16 @@ pub(crate) async fn advance_later(app: &App, state: State, f: &FileRecord, n: u3
 pub(crate) async fn advance(app: &App, state: &State, f: &FileRecord, arrived: Option<(u32, Bytes)>) -> Result<()> {
     let mut guard = state.running.lock().await;
     let Some(st) = guard.as_mut() else { return Ok(()) };
-    let mut arrived = arrived;
+    let drained = drain(app, state, st, f, arrived).await;
+    state.progress.send_modify(|p| p.busy = false);
+    // A chunk hashed from the blob store while its copy was on its way into memory.
+    if let Ok(mut early) = state.early.lock() {
+        early.retain(|k, _| *k >= st.next);
+    }
+    drained
+}
+
+async fn drain(app: &App, state: &State, st: &mut Running, f: &FileRecord, mut arrived: Option<(u32, Bytes)>) -> Result<()> {
     while st.whole && st.next <= f.chunks_total {
         let n = st.next;
         let data = match arrived.take_if(|(m, _)| *m == n) {
@@ -180,15 +236,13 @@ pub(crate) async fn advance(app: &App, state: &State, f: &FileRecord, arrived: O
                 },
             },
         };
+        state.progress.send_modify(|p| p.busy = true);
         if n == 1 {
             sniff_into(&mut st.head, &data);
         }
         st.md5 = hash(std::mem::take(&mut st.md5), data).await?;
         st.next += 1;
-    }
-    // A chunk hashed from the blob store while its copy was on its way into memory.
-    if let Ok(mut early) = state.early.lock() {
-        early.retain(|k, _| *k >= st.next);
+        state.progress.send_modify(|p| p.next = st.next);
     }
     Ok(())
 }
@@ -214,6 +268,7 @@ pub(crate) async fn finish(app: &App, state: &State, f: &FileRecord) -> Result<O
     let done = {
         let mut guard = state.running.lock().await;
         let st = guard.take();
+        state.progress.send_replace(Progress { next: u32::MAX, busy: false });
         state.clear_early();
         st.filter(|st| drained.is_ok() && st.whole && st.next > f.chunks_total)
             .map(|st| (hex::encode(st.md5.finalize()), st.head))
