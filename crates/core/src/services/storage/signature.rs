@@ -5,9 +5,9 @@
 //! only what is left, instead of reading the whole file again.
 //!
 //! MD5 is the one part of an upload that cannot use more than one core, so chunk requests give
-//! it room: a chunk waits (at most [`HOLD_WAIT`]) for a place among the held chunks before it is
-//! answered. Without that, eight chunk requests at once took the CPU and MD5 ran mostly after
-//! the last byte had arrived.
+//! it room: while MD5 works through an upload, its chunks wait (at most [`HOLD_WAIT`]) for a
+//! place among the held chunks before they are answered (see [`advance_later`]). Without that,
+//! eight chunk requests at once took the CPU and MD5 ran mostly after the last byte had arrived.
 //!
 //! The state is a cache of this process: after a restart (or on another node) the completing
 //! request falls back to one pass over all chunks.
