@@ -14,6 +14,8 @@ use oxwrite_testkit::TestServer;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::support::ok as key;
+
 /// Builds succeed unless the commands say `fail`; a run answers its request as JSON, and
 /// when asked (`x-call: databases`) first calls the API with its injected key.
 struct Echo;
@@ -67,12 +69,6 @@ impl Runtimes for Echo {
     }
 
     async fn remove(&self, _deployment: &str) {}
-}
-
-async fn key(s: &TestServer, method: Method, path: &str, body: Value) -> Value {
-    let (status, json) = s.with_key(method, path, body).await.unwrap();
-    assert!(status < 300, "{path}: {status} {json}");
-    json
 }
 
 /// Waits for the next event on the bus whose names include `name`.
