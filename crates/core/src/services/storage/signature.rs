@@ -79,7 +79,8 @@ impl Upload {
         Arc::new(Self {
             running: tokio::sync::Mutex::new(Some(Running { whole, ..Running::new() })),
             early: Mutex::default(),
-            progress: tokio::sync::watch::Sender::new(Progress { next: 1, busy: false }),
+            // A state that does not start at the first byte hashes nothing: no chunk waits for it.
+            progress: tokio::sync::watch::Sender::new(Progress { next: if whole { 1 } else { u32::MAX }, busy: false }),
         })
     }
 
