@@ -440,6 +440,9 @@ describe('variables', () => {
     const f = await functions.get({ functionId });
     assert.equal(f.live, false);
     assert.deepEqual(f.vars.map((v) => [v.key, v.value, v.secret]), [['API_TOKEN', '', true], ['GREETING', 'hello', false], ['EMPTY', '', false]]);
+    // A list of functions shows each one's own variables too.
+    const listed = (await functions.list({ queries: [Query.limit(100)] })).functions.find((x) => x.$id === functionId);
+    assert.deepEqual(listed.vars.map((v) => [v.key, v.value, v.secret]), [['API_TOKEN', '', true], ['GREETING', 'hello', false], ['EMPTY', '', false]]);
   });
 
   test('list (in creation order, with queries) and get', async () => {

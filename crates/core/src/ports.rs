@@ -284,6 +284,8 @@ pub trait Store: Send + Sync + 'static {
     async fn create_variable(&self, variable: VariableRecord) -> StoreResult<()>;
     async fn get_variable(&self, project: &str, function: &str, id: &str) -> StoreResult<Option<VariableRecord>>;
     async fn list_variables(&self, project: &str, function: &str, params: ListParams) -> StoreResult<Page<VariableRecord>>;
+    /// Every variable of these functions, in creation order (one query for a page of functions).
+    async fn variables_of(&self, project: &str, functions: &[String]) -> StoreResult<Vec<VariableRecord>>;
     /// `Conflict("key")` when another variable of the function has the key.
     async fn update_variable(&self, variable: VariableRecord) -> StoreResult<()>;
     async fn delete_variable(&self, project: &str, function: &str, id: &str) -> StoreResult<bool>;

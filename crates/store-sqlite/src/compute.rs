@@ -307,6 +307,16 @@ pub async fn list_variables(db: &Db, project: &str, function: &str, params: List
     .await
 }
 
+pub async fn variables_of(db: &Db, project: &str, functions: &[String]) -> StoreResult<Vec<VariableRecord>> {
+    if functions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; functions.len()].join(", ");
+    let sql = format!("SELECT {VARIABLE_COLS} FROM function_variables WHERE project_id = ? AND function_id IN ({marks}) ORDER BY seq");
+    let args: Vec<String> = std::iter::once(project.to_owned()).chain(functions.iter().cloned()).collect();
+    db.read(move |c| all(c, &sql, rusqlite::params_from_iter(args), variable)).await
+}
+
 pub async fn update_variable(db: &Db, v: VariableRecord) -> StoreResult<()> {
     db.write(move |c| {
         c.execute(

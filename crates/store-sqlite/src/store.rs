@@ -971,6 +971,9 @@ impl Store for SqliteStore {
     async fn list_variables(&self, project: &str, function: &str, params: ListParams) -> StoreResult<Page<VariableRecord>> {
         compute::list_variables(&self.db, project, function, params).await
     }
+    async fn variables_of(&self, project: &str, functions: &[String]) -> StoreResult<Vec<VariableRecord>> {
+        compute::variables_of(&self.db, project, functions).await
+    }
     async fn update_variable(&self, v: VariableRecord) -> StoreResult<()> {
         compute::update_variable(&self.db, v).await
     }

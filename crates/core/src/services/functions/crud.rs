@@ -10,7 +10,7 @@ use super::{DEFAULT_SPECIFICATION, SPECIFICATIONS, all_variables, deployments, e
 use crate::app::{App, now_ms};
 use crate::caller::Caller;
 use crate::ports::StoreError;
-use crate::records::FunctionRecord;
+use crate::records::{FunctionRecord, VariableRecord};
 use crate::services::lists::{self, ListInput};
 use crate::services::project::validate_scopes;
 use crate::services::users::list_error;
@@ -183,10 +183,12 @@ pub async fn create(app: &App, caller: &Caller, id: &str, input: FunctionInput) 
 pub async fn list(app: &App, caller: &Caller, input: ListInput) -> Result<Value> {
     let params = lists::params(input, query::FUNCTIONS_QUERY_ATTRIBUTES)?;
     let page = app.store.list_functions(&caller.project.id, params).await.map_err(list_error)?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for f in &page.items {
-        items.push(function_model(f, &all_variables(app, f).await?));
+    let ids: Vec<String> = page.items.iter().map(|f| f.id.clone()).collect();
+    let mut variables: std::collections::HashMap<String, Vec<VariableRecord>> = std::collections::HashMap::new();
+    for v in app.store.variables_of(&caller.project.id, &ids).await.map_err(Error::internal)? {
+        variables.entry(v.function_id.clone()).or_default().push(v);
     }
+    let items: Vec<Value> = page.items.iter().map(|f| function_model(f, variables.get(&f.id).map_or(&[][..], Vec::as_slice))).collect();
     Ok(json!({ "total": page.total, "functions": items }))
 }
 
