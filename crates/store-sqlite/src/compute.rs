@@ -311,10 +311,10 @@ pub async fn variables_of(db: &Db, project: &str, functions: &[String]) -> Store
     if functions.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = vec!["?"; functions.len()].join(", ");
-    let sql = format!("SELECT {VARIABLE_COLS} FROM function_variables WHERE project_id = ? AND function_id IN ({marks}) ORDER BY seq");
-    let args: Vec<String> = std::iter::once(project.to_owned()).chain(functions.iter().cloned()).collect();
-    db.read(move |c| all(c, &sql, rusqlite::params_from_iter(args), variable)).await
+    // One statement whatever the page size: the ids go in as one JSON array.
+    let sql = format!("SELECT {VARIABLE_COLS} FROM function_variables WHERE project_id = ?1 AND function_id IN (SELECT value FROM json_each(?2)) ORDER BY seq");
+    let (p, ids) = (project.to_owned(), serde_json::to_string(functions).map_err(internal)?);
+    db.read(move |c| all(c, &sql, params![p, ids], variable)).await
 }
 
 pub async fn update_variable(db: &Db, v: VariableRecord) -> StoreResult<()> {
