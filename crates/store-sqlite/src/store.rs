@@ -878,7 +878,7 @@ impl Store for SqliteStore {
     }
 
     async fn next_delivery_at(&self) -> StoreResult<Option<i64>> {
-        self.db.read(move |c| c.query_row("SELECT min(next_at) FROM webhook_deliveries", [], |r| r.get(0)).map_err(internal)).await
+        self.db.read(move |c| Ok(one(c, "SELECT min(next_at) FROM webhook_deliveries", [], |r| r.get(0))?.flatten())).await
     }
 
     async fn finish_delivery(&self, seq: i64, retry: Option<(u32, i64)>) -> StoreResult<()> {

@@ -272,6 +272,9 @@ async fn deliver(app: &App, out: &dyn Outbound, d: DeliveryRecord) -> Result<()>
 /// due). Runs until the bus closes.
 pub async fn run(app: std::sync::Arc<App>, out: std::sync::Arc<dyn Outbound>, mut events: tokio::sync::broadcast::Receiver<Event>) {
     use tokio::sync::broadcast::error::RecvError;
+    // When the next delivery pass is due: now at start (deliveries a restart left), then as
+    // the store says, or at once when an event queued deliveries. Events that queue nothing
+    // cost no pass (it was two store reads per event).
     let mut next: Option<i64> = Some(0);
     // Projects known to have no webhooks, as of a webhook generation and for at most a second
     // (another node may have created one).
@@ -290,7 +293,8 @@ pub async fn run(app: std::sync::Arc<App>, out: std::sync::Arc<dyn Outbound>, mu
                 }
                 if !quiet.2.contains(&e.project) {
                     match enqueue_for(&app, &e).await {
-                        Ok(Some(_)) => {}
+                        Ok(Some(0)) => {}
+                        Ok(Some(_)) => next = Some(now_ms()),
                         Ok(None) => {
                             quiet.2.insert(e.project.clone());
                         }
@@ -302,12 +306,14 @@ pub async fn run(app: std::sync::Arc<App>, out: std::sync::Arc<dyn Outbound>, mu
             Some(Err(RecvError::Closed)) => break,
             None => {}
         }
-        next = match deliver_due(&app, out.as_ref()).await {
-            Ok(n) => n,
-            Err(err) => {
-                tracing::warn!(error = %err, "webhook delivery pass failed");
-                Some(now_ms() + 1000)
-            }
-        };
+        if next.is_some_and(|at| at <= now_ms()) {
+            next = match deliver_due(&app, out.as_ref()).await {
+                Ok(n) => n,
+                Err(err) => {
+                    tracing::warn!(error = %err, "webhook delivery pass failed");
+                    Some(now_ms() + 1000)
+                }
+            };
+        }
     }
 }
