@@ -71,8 +71,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import storage  # noqa: E402  (machine helpers: quiet wait, CPU accounting)
 import tables  # noqa: E402  (Oxwrite start/stop, JSON client)
-from storage import all_cpu, cpu_seconds, loadavg, machine_split, own_cpu, top_others, wait_idle, wait_quiet_machine  # noqa: E402
-from tables import Client, log  # noqa: E402
+from storage import all_cpu, loadavg, machine_split, own_cpu, top_others, wait_idle, wait_quiet_machine  # noqa: E402
+from tables import Client, ensure_oxwrite, log, provenance, unwind_on_signals  # noqa: E402
 
 ROOT = tables.ROOT
 LUA = os.path.join(ROOT, "bench", "functions.lua")
@@ -664,27 +664,12 @@ def main():
 
     if shutil.which("wrk") is None and "throughput" in phases:
         subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
-    default_bin = os.path.join(ROOT, "target", "release", "oxwrite")
-    if not os.access(args.oxwrite_bin, os.X_OK):
-        if os.path.abspath(args.oxwrite_bin) != default_bin:
-            raise SystemExit(f"no binary at {args.oxwrite_bin}")
-        log("building target/release/oxwrite")
-        subprocess.run(["cargo", "build", "--release", "-p", "oxwrite"], cwd=ROOT, check=True)
+    ensure_oxwrite(args.oxwrite_bin)
+    unwind_on_signals()
 
-    def bail(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-    signal.signal(signal.SIGTERM, bail)
-    signal.signal(signal.SIGHUP, bail)
-
-    dirty = [ln[3:] for ln in subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                                             capture_output=True, text=True).stdout.splitlines() if not ln[3:].startswith("bench/")]
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    env = {"command": " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
-           "commit": head + (f" (uncommitted changes outside bench/: {', '.join(dirty[:5])})" if dirty else ""),
-           "binary": os.path.abspath(args.oxwrite_bin),
-           "binary_mtime": time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(args.oxwrite_bin))),
-           "versions": {"node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
-                        "python": subprocess.run(["python3", "--version"], capture_output=True, text=True).stdout.strip()}}
+    env = dict(provenance(args.oxwrite_bin),
+               versions={"node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
+                         "python": subprocess.run(["python3", "--version"], capture_output=True, text=True).stdout.strip()})
     os.makedirs(args.work_dir, exist_ok=True)
     work = tempfile.mkdtemp(prefix="functions-bench-", dir=args.work_dir)
     ox = Ox(work, os.path.abspath(args.oxwrite_bin))

@@ -74,7 +74,7 @@ from websockets.asyncio.client import connect as ws_connect  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tables  # noqa: E402  (server start/stop, JSON client; bench/tables.py)
-from tables import CORES, Client, log  # noqa: E402
+from tables import CORES, Client, cpu_seconds, log, unwind_on_signals  # noqa: E402
 
 SO_TIMESTAMPNS = 35  # Linux; Python 3.11's socket module lacks the constant (SCM_TIMESTAMPNS is the same)
 ANC_SIZE = socket.CMSG_SPACE(16)
@@ -88,12 +88,6 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_snapshot(pid):
@@ -643,10 +637,8 @@ def main():
             log(f"--{attr.replace('_', '-')} {getattr(args, attr)} exceeds what this machine allows; using {room}")
             setattr(args, attr, room)
 
-    def bail(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGINT too: a shell's `&` starts us ignoring it
-        signal.signal(sig, bail)
+    # SIGINT too: a shell's `&` starts us ignoring it.
+    unwind_on_signals((signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
 
     work = tempfile.mkdtemp(prefix="realtime-bench-")
     results = {}

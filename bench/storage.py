@@ -60,10 +60,7 @@ import json
 import os
 import re
 import resource
-import shlex
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -73,7 +70,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tables  # noqa: E402  (server start/stop, JSON client; bench/tables.py)
-from tables import Client, log  # noqa: E402
+from tables import cpu_seconds, ensure_oxwrite, log, provenance, unwind_on_signals  # noqa: E402
 
 ROOT = tables.ROOT
 VENV = os.path.join(ROOT, "target", "storage-bench-venv")
@@ -96,12 +93,6 @@ def proc_status(pid, key):
             if line.startswith(key + ":"):
                 return int(line.split()[1])  # kB
     raise RuntimeError(f"no {key} for pid {pid}")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine_busy():
@@ -807,30 +798,15 @@ def main():
 
     if shutil.which("wrk") is None and "preview" in phases:
         subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
-    default_bin = os.path.join(ROOT, "target", "release", "oxwrite")
-    if not os.access(args.oxwrite_bin, os.X_OK):
-        if os.path.abspath(args.oxwrite_bin) != default_bin:
-            raise SystemExit(f"no binary at {args.oxwrite_bin}")
-        log("building target/release/oxwrite")
-        subprocess.run(["cargo", "build", "--release", "-p", "oxwrite"], cwd=ROOT, check=True)
+    ensure_oxwrite(args.oxwrite_bin)
     os.makedirs(args.work_dir, exist_ok=True)
     fstype = fs_type(args.work_dir)
     if fstype in ("tmpfs", "ramfs"):
         raise SystemExit(f"{args.work_dir} is on {fstype}; pick a --work-dir on a disk")
 
-    def bail(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-    signal.signal(signal.SIGTERM, bail)
-    signal.signal(signal.SIGHUP, bail)
+    unwind_on_signals()
 
-    dirty = [ln[3:] for ln in subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                                             capture_output=True, text=True).stdout.splitlines() if not ln[3:].startswith("bench/")]
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    env = {"command": " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
-           "commit": head + (f" (uncommitted changes outside bench/: {', '.join(dirty[:5])})" if dirty else ""),
-           "binary": os.path.abspath(args.oxwrite_bin),
-           "binary_mtime": time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(args.oxwrite_bin))),
-           "fstype": fstype}
+    env = dict(provenance(args.oxwrite_bin), fstype=fstype)
     work = tempfile.mkdtemp(prefix="storage-bench-", dir=args.work_dir)
     env["work"] = work
     ox = Ox(work, os.path.abspath(args.oxwrite_bin))

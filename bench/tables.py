@@ -32,6 +32,7 @@ import http.client
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -61,6 +62,37 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- shared by the bench scripts
+
+def ensure_oxwrite(binary):
+    """Builds target/release/oxwrite when it is the binary asked for and missing."""
+    if os.access(binary, os.X_OK):
+        return
+    if os.path.abspath(binary) != os.path.join(ROOT, "target", "release", "oxwrite"):
+        raise SystemExit(f"no binary at {binary}")
+    log("building target/release/oxwrite")
+    subprocess.run(["cargo", "build", "--release", "-p", "oxwrite"], cwd=ROOT, check=True)
+
+
+def unwind_on_signals(signals=(signal.SIGTERM, signal.SIGHUP)):
+    """These signals unwind through the caller's `finally` (servers stopped) like Ctrl-C does."""
+    def bail(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    for sig in signals:
+        signal.signal(sig, bail)
+
+
+def provenance(binary):
+    """What a report names: the command, the commit (and changes outside bench/), the binary."""
+    dirty = [ln[3:] for ln in subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                                             capture_output=True, text=True).stdout.splitlines() if not ln[3:].startswith("bench/")]
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return {"command": " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
+            "commit": head + (f" (uncommitted changes outside bench/: {', '.join(dirty[:5])})" if dirty else ""),
+            "binary": os.path.abspath(binary),
+            "binary_mtime": time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(binary)))}
 
 
 def uid(k):
@@ -132,11 +164,8 @@ def write_credentials(path, creds, rows_of):
 
 def cpu_seconds(pid):
     """User + system CPU of process `pid` (all its threads), in seconds."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -428,18 +457,9 @@ def main():
 
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
-    default_bin = os.path.join(ROOT, "target", "release", "oxwrite")
-    if args.only != "pb" and not os.access(args.oxwrite_bin, os.X_OK):
-        if os.path.abspath(args.oxwrite_bin) != default_bin:
-            raise SystemExit(f"no binary at {args.oxwrite_bin}")
-        log("building target/release/oxwrite")
-        subprocess.run(["cargo", "build", "--release", "-p", "oxwrite"], cwd=ROOT, check=True)
-
-    # SIGTERM (and SIGHUP) unwind through the finally below like Ctrl-C does.
-    def bail(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-    signal.signal(signal.SIGTERM, bail)
-    signal.signal(signal.SIGHUP, bail)
+    if args.only != "pb":
+        ensure_oxwrite(args.oxwrite_bin)
+    unwind_on_signals()
 
     work = tempfile.mkdtemp(prefix="tables-bench-")
     servers = []
