@@ -36,6 +36,38 @@ impl Api {
         }
         tokio_tungstenite::connect_async(req).await.expect("websocket connects").0
     }
+
+    /// Uploads file `id` (with `permission`) as the key does, in one request.
+    async fn upload(&self, bucket: &str, id: &str, permission: &str) {
+        let body = format!(
+            "--b\r\nContent-Disposition: form-data; name=\"fileId\"\r\n\r\n{id}\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{id}.txt\"\r\n\r\nhello\r\n--b\r\nContent-Disposition: form-data; name=\"permissions[]\"\r\n\r\n{permission}\r\n--b--\r\n"
+        );
+        let res = self
+            .http
+            .post(format!("{}/storage/buckets/{bucket}/files", self.s.endpoint))
+            .header("X-Appwrite-Project", &self.s.project)
+            .header("X-Appwrite-Key", &self.s.key)
+            .header("content-type", "multipart/form-data; boundary=b")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+    }
+}
+
+/// A server with table `db/t` (row security, a `title` column) and alice's socket on the
+/// rows channel, connected; returns (api, alice's id, the socket).
+async fn alice_on_rows() -> (Api, String, Socket) {
+    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
+    let (alice, secret) = api.user("alice").await;
+    api.key(Method::POST, "/tablesdb", json!({"databaseId": "db", "name": "DB"})).await;
+    api.key(Method::POST, "/tablesdb/db/tables", json!({"tableId": "t", "name": "T", "rowSecurity": true})).await;
+    api.key(Method::POST, "/tablesdb/db/tables/t/columns/varchar", json!({"key": "title", "size": 20, "required": false})).await;
+    let project = api.s.project.clone();
+    let mut ws = api.connect(&format!("project={project}&channels[]=rows"), &[("x-appwrite-session", &secret)]).await;
+    assert_eq!(next_json(&mut ws).await["data"]["user"]["$id"], alice);
+    (api, alice, ws)
 }
 
 async fn next_json(ws: &mut Socket) -> Value {
@@ -149,14 +181,7 @@ async fn account_events_reach_their_user_only() {
 
 #[tokio::test]
 async fn a_deleted_session_stops_private_events_at_once() {
-    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
-    let (alice, secret) = api.user("alice").await;
-    api.key(Method::POST, "/tablesdb", json!({"databaseId": "db", "name": "DB"})).await;
-    api.key(Method::POST, "/tablesdb/db/tables", json!({"tableId": "t", "name": "T", "rowSecurity": true})).await;
-    api.key(Method::POST, "/tablesdb/db/tables/t/columns/varchar", json!({"key": "title", "size": 20, "required": false})).await;
-    let project = api.s.project.clone();
-    let mut ws = api.connect(&format!("project={project}&channels[]=rows"), &[("x-appwrite-session", &secret)]).await;
-    assert_eq!(next_json(&mut ws).await["data"]["user"]["$id"], alice);
+    let (api, alice, mut ws) = alice_on_rows().await;
 
     let sessions = api.key(Method::GET, &format!("/users/{alice}/sessions"), Value::Null).await;
     let session = sessions["sessions"][0]["$id"].as_str().unwrap().to_owned();
@@ -227,38 +252,11 @@ async fn team_events_reach_members_only() {
 
 #[tokio::test]
 async fn deleting_all_sessions_also_stops_private_events() {
-    let api = Api { http: Client::new(), s: TestServer::start().await.expect("server") };
-    let (alice, secret) = api.user("alice").await;
-    api.key(Method::POST, "/tablesdb", json!({"databaseId": "db", "name": "DB"})).await;
-    api.key(Method::POST, "/tablesdb/db/tables", json!({"tableId": "t", "name": "T", "rowSecurity": true})).await;
-    api.key(Method::POST, "/tablesdb/db/tables/t/columns/varchar", json!({"key": "title", "size": 20, "required": false})).await;
-    let project = api.s.project.clone();
-    let mut ws = api.connect(&format!("project={project}&channels[]=rows"), &[("x-appwrite-session", &secret)]).await;
-    assert_eq!(next_json(&mut ws).await["data"]["user"]["$id"], alice);
+    let (api, alice, mut ws) = alice_on_rows().await;
     api.key(Method::DELETE, &format!("/users/{alice}/sessions"), Value::Null).await;
     api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "private", "data": {"title": "p"}, "permissions": ["read(\"user:alice\")"]})).await;
     api.key(Method::POST, "/tablesdb/db/tables/t/rows", json!({"rowId": "public", "data": {"title": "p"}, "permissions": ["read(\"any\")"]})).await;
     assert_eq!(next_json(&mut ws).await["data"]["payload"]["$id"], "public");
-}
-
-impl Api {
-    /// Uploads `name` with `permissions` as the key does, in one request.
-    async fn upload(&self, bucket: &str, id: &str, permission: &str) {
-        let body = format!(
-            "--b\r\nContent-Disposition: form-data; name=\"fileId\"\r\n\r\n{id}\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{id}.txt\"\r\n\r\nhello\r\n--b\r\nContent-Disposition: form-data; name=\"permissions[]\"\r\n\r\n{permission}\r\n--b--\r\n"
-        );
-        let res = self
-            .http
-            .post(format!("{}/storage/buckets/{bucket}/files", self.s.endpoint))
-            .header("X-Appwrite-Project", &self.s.project)
-            .header("X-Appwrite-Key", &self.s.key)
-            .header("content-type", "multipart/form-data; boundary=b")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 201);
-    }
 }
 
 #[tokio::test]
