@@ -8,20 +8,13 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { openBrowser } from './browser.mjs';
 import { setup, raw } from '../node/harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SDK = readFileSync(path.join(here, 'node_modules/appwrite/dist/iife/sdk.js'));
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const PASSWORD = 'Web-Pass-12345';
 
 let env;
-let pages;
+let web; // the page server and the browser (browser.mjs)
 let browser;
 let page;
 
@@ -57,21 +50,10 @@ before(async () => {
   await key('/users', 'POST', { userId: 'alice', email: 'alice@example.com', password: PASSWORD, name: 'Alice' });
   await key('/users', 'POST', { userId: 'bob', email: 'bob@example.com', password: PASSWORD, name: 'Bob' });
 
-  pages = http.createServer((req, res) => {
-    if (req.url === '/sdk.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(SDK);
-    } else {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/sdk.js"></script><p>oxwrite</p>');
-    }
-  });
-  await new Promise((resolve) => pages.listen(0, '127.0.0.1', resolve));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  web = await openBrowser();
+  browser = web.browser;
   page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${pages.address().port}/`);
+  await page.goto(`${web.origin}/`);
   // Sign in from the page, the way a browser app does (cookie session).
   const user = await page.evaluate(async ({ endpoint, project, password }) => {
     // Every message the SDK's sockets receive, to see the server's acknowledgements.
@@ -94,8 +76,7 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  pages?.close();
+  await web?.close();
   await env?.stop();
 });
 

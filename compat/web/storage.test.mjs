@@ -10,23 +10,16 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { openBrowser } from './browser.mjs';
 import { setup, raw } from '../node/harness.mjs';
 import { makePng } from '../node/png.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SDK = readFileSync(path.join(here, 'node_modules/appwrite/dist/iife/sdk.js'));
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const PASSWORD = 'Web-Pass-12345';
 const BUCKET = 'photos';
 
 let env;
-let pages;
+let web; // the page server and the browser (browser.mjs)
 let browser;
 let alice; // { context, page, id }
 let bob;
@@ -38,7 +31,7 @@ let fileId;
 async function signedInPage(email, name) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`http://127.0.0.1:${pages.address().port}/`);
+  await page.goto(`${web.origin}/`);
   const id = await page.evaluate(async ({ endpoint, project, email, name, password }) => {
     const client = new Appwrite.Client().setEndpoint(endpoint).setProject(project);
     window.client = client;
@@ -61,26 +54,14 @@ before(async () => {
   assert.equal(res.status, 201, res.text);
   png = makePng(200, 100);
 
-  pages = http.createServer((req, res) => {
-    if (req.url === '/sdk.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(SDK);
-    } else {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/sdk.js"></script><p>oxwrite</p>');
-    }
-  });
-  await new Promise((resolve) => pages.listen(0, '127.0.0.1', resolve));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  web = await openBrowser();
+  browser = web.browser;
   alice = await signedInPage('alice@example.com', 'Alice');
   bob = await signedInPage('bob@example.com', 'Bob');
 });
 
 after(async () => {
-  await browser?.close();
-  pages?.close();
+  await web?.close();
   await env?.stop();
 });
 
