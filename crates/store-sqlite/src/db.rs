@@ -110,12 +110,18 @@ impl Db {
     }
 }
 
+/// Runs a parameterless statement (transaction control) from the connection's statement cache:
+/// these run around every job, so parsing them each time would show.
+fn cached(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql).and_then(|mut st| st.execute([]))
+}
+
 /// Runs one read job inside one read transaction: its statements see one snapshot, and the
 /// file locks are taken and released once per job instead of once per statement (each a
 /// few `fcntl` calls: 13 % of the CPU of the cheapest signed-in request, which reads the
 /// user, its sessions and its memberships).
 fn read_transaction(conn: &Connection, job: ReadJob) {
-    let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([]));
+    let exec = |sql| cached(conn, sql);
     let began = exec("BEGIN").is_ok();
     job(conn);
     if began && exec("COMMIT").is_err() {
@@ -146,7 +152,7 @@ where
     F: FnOnce(&Connection) -> StoreResult<T>,
 {
     // Cached statements: every write passes here, so parsing these each time would show.
-    let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([])).map_err(internal);
+    let exec = |sql| cached(conn, sql).map_err(internal);
     exec("SAVEPOINT job")?;
     let result = f(conn);
     if result.is_err() {
@@ -185,7 +191,7 @@ fn checkpoint_loop(conn: Connection, rx: Receiver<()>, restart: Arc<AtomicBool>)
 }
 
 fn writer_loop(conn: Connection, rx: Receiver<WriteJob>, checkpoint: crossbeam_channel::Sender<()>, restart: Arc<AtomicBool>) {
-    let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([]));
+    let exec = |sql| cached(&conn, sql);
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
